@@ -1,0 +1,482 @@
+"""Read a filled workbook back into data, through the format definition.
+
+:func:`read_workbook` identifies the template (metadata sheet, format
+version), checks that the layout is intact (sheets, label cells, defined
+names), and reads every input cell, normalising what clerks really type
+(numbers stored as text, full-width digits, thousands separators, spaces,
+``12.0``) with a located warning for each, and a located error for anything
+that is not a number.  It never trusts a cached formula result: derived cells
+are recomputed by the validator, and the cached values are kept only to be
+compared.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import pandas as pd
+
+from .errors import WorkbookError
+from .findings import ERROR, WARNING, Finding
+from .format import Cell, ReportFormat, available_formats, cell_ref, defined_name, quote_sheet
+from .xlsxfile import RawCell, XlsxPackage, open_package, parse_ref
+
+__all__ = ["FilledWorkbook", "read_workbook", "normalise_number"]
+
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass
+class FilledWorkbook:
+    """A filled workbook as data.  Numbers are exact: counts ``int``, money ``Decimal``.
+
+    ``values`` holds every numeric input by code: a number, ``None`` when
+    blank; codes in ``invalid`` held something that is not a number (an error
+    finding says what).  ``cached`` holds the cached result found in the file
+    for each derived cell (``None`` when the file has none) and
+    ``overwritten`` the derived cells whose formula was replaced by a typed
+    value.
+    """
+
+    path: str
+    format: ReportFormat
+    meta: dict[str, str]
+    cover: dict[str, Any]
+    prose: dict[str, str]
+    values: dict[str, Any]
+    invalid: frozenset[str] = frozenset()
+    cached: dict[str, Any] = field(default_factory=dict)
+    overwritten: frozenset[str] = frozenset()
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def org(self) -> str:
+        return str(self.cover.get("cover.org") or "")
+
+    @property
+    def year(self) -> int | None:
+        y = self.cover.get("cover.year")
+        return y if isinstance(y, int) else None
+
+    def numbers(self) -> dict[str, Any]:
+        """Every numeric cell, inputs (blank and invalid as 0) and recomputed totals."""
+        vals = {c: (None if c in self.invalid else v) for c, v in self.values.items()}
+        return self.format.compute(vals)
+
+    def table(self, code: str) -> pd.DataFrame:
+        """Table ``t2``/``t3``/``t4`` as a DataFrame indexed by the format's labels.
+
+        Rows and columns are MultiIndexes of the label paths (padded with
+        ``""``), so ``df.loc[("一、本年新收政府信息公开申请数量", "", ""), ("总计", "", "")]``
+        reads exactly as the printed table does.  Totals are recomputed.
+        """
+        return table_frame(self.format, code, self.numbers())
+
+
+def _pad(path: tuple[str, ...], depth: int) -> tuple[str, ...]:
+    return tuple(path) + ("",) * (depth - len(path))
+
+
+def table_frame(fmt: ReportFormat, code: str, numbers: dict[str, Any]) -> pd.DataFrame:
+    """Build the labelled DataFrame of one table from a code -> number mapping."""
+    table = fmt.table(code)
+    col_paths = table.column_paths
+    cdepth = max(len(p) for p in col_paths)
+    rdepth = max(table.label_depth, 1)
+    index, data = [], []
+    for block, row in table.iter_rows():
+        index.append(_pad(row.path or (table.title,), rdepth))
+        by_path = {c.path: numbers.get(f"{table.code}.{row.code}.{c.code}") for c in block.columns}
+        data.append([by_path.get(p) for p in col_paths])
+    return pd.DataFrame(
+        data,
+        index=pd.MultiIndex.from_tuples(index),
+        columns=pd.MultiIndex.from_tuples([_pad(p, cdepth) for p in col_paths]),
+        dtype=object,
+    )
+
+
+# --------------------------------------------------------------------------
+# Normalising what clerks type.
+
+
+def normalise_number(value: Any, kind: str) -> tuple[Any, str | None]:
+    """Turn a stored cell value into a number.
+
+    Returns ``(number, note)``: ``note`` is ``None`` when the value was a
+    proper number, a short Chinese description of the repair when text was
+    normalised, and the number is ``None`` when the text is not a number.
+
+    >>> normalise_number("１２", "count")
+    (12, '全角数字')
+    >>> normalise_number(" 1,234 ", "count")
+    (1234, '千位分隔符、首尾空格')
+    >>> normalise_number("无", "count")
+    (None, None)
+    >>> normalise_number(0.1, "money")
+    (Decimal('0.1'), None)
+    """
+    if isinstance(value, bool):
+        return None, None
+    if isinstance(value, (int, float)):
+        return _exact(Decimal(repr(float(value))) if isinstance(value, float) else Decimal(value), kind), None
+    if not isinstance(value, str):
+        return None, None
+    notes = []
+    text = value
+    nfkc = unicodedata.normalize("NFKC", text)
+    if nfkc != text:
+        if any("\uff10" <= ch <= "\uff19" for ch in text):
+            notes.append("全角数字")
+        elif any(ch in text for ch in "，．－＋"):
+            notes.append("全角符号")
+        text = nfkc
+    stripped = text.strip()
+    if stripped != text:
+        notes.append("首尾空格")
+        text = stripped
+    if _THOUSANDS.match(text):
+        notes.insert(0, "千位分隔符")
+        text = text.replace(",", "")
+    if not _NUMBER.match(text):
+        return None, None
+    try:
+        d = Decimal(text)
+    except InvalidOperation:
+        return None, None
+    if not notes:
+        notes.append("文本格式的数字")
+    elif "." in text and kind == "count" and d == d.to_integral_value():
+        notes.append("带小数点的整数")
+    return _exact(d, kind), "、".join(notes)
+
+
+def _exact(d: Decimal, kind: str) -> Any:
+    if kind in ("count", "year"):
+        return int(d) if d == d.to_integral_value() else float(d)
+    return d.normalize() if d != 0 else Decimal(0)
+
+
+def _norm_label(text: Any) -> str:
+    return _SPACES.sub("", unicodedata.normalize("NFKC", str(text or "")))
+
+
+def _text_value(raw: RawCell | None) -> str:
+    """A cell as text (for cover and prose): numbers without ``.0``."""
+    if raw is None or raw.value is None:
+        return ""
+    v = raw.value
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    return str(v)
+
+
+# --------------------------------------------------------------------------
+# Identification and integrity.
+
+
+def _meta_sheet_names() -> set[str]:
+    return {f.sheet_names["meta"] for f in available_formats().values()}
+
+
+def _identify(pkg: XlsxPackage) -> tuple[ReportFormat, dict[str, str]]:
+    names = [s[0] for s in pkg.sheets]
+    meta_name = next((n for n in names if n in _meta_sheet_names()), None)
+    if meta_name is None:
+        raise WorkbookError(
+            "not-a-template",
+            "不是本工具生成的填报模板（找不到模板元数据）。请用 govinfo-xlsx template 生成的模板填写，"
+            f"不要新建工作簿或复制粘贴到其他文件。文件中的工作表：{'、'.join(names) or '（无）'}",
+            pkg.path,
+        )
+    sd = pkg.read_sheet(meta_name, 50, 1)
+    meta = {}
+    for (r, c), cell in sd.cells.items():
+        if c == 0 and isinstance(cell.value, str):
+            meta[cell.value] = _text_value(sd.cells.get((r, 1)))
+    fid, version = meta.get("format_id", ""), meta.get("format_version", "")
+    formats = available_formats()
+    if (fid, version) not in formats:
+        known = {v for (f, v) in formats if f == fid}
+        if known:
+            raise WorkbookError(
+                "unsupported-version",
+                f"模板格式版本“{version or '未知'}”不受本工具支持（支持的版本：{'、'.join(sorted(known))}），"
+                "请使用新版模板重新填写",
+                pkg.path,
+            )
+        raise WorkbookError("other-template", f"不是政府信息公开工作年度报告的模板（模板标识“{fid or '未知'}”）",
+                            pkg.path)
+    return formats[(fid, version)], meta
+
+
+def _check_sheets(pkg: XlsxPackage, fmt: ReportFormat) -> list[Finding]:
+    expected = [s.name for s in fmt.layout.sheets]
+    present = [s[0] for s in pkg.sheets]
+    missing = [n for n in expected if n not in present]
+    if missing:
+        extra = [n for n in present if n not in expected]
+        hint = f"；文件中多出的工作表：{'、'.join(extra)}" if extra else ""
+        raise WorkbookError("sheet-missing",
+                            f"模板结构被改动：缺少工作表 {'、'.join(missing)}（可能被重命名或删除）{hint}", pkg.path)
+    findings = []
+    extra = [n for n in present if n not in expected]
+    if extra:
+        findings.append(Finding("extra-sheet", WARNING, f"工作簿中多出工作表 {'、'.join(extra)}，其内容不会被读取。"))
+    order = [n for n in present if n in expected]
+    if order != expected:
+        findings.append(Finding("sheet-order", WARNING, "工作表的顺序与模板不同（不影响读取）。"))
+    meta_name = fmt.sheet_names["meta"]
+    for name, _, state in pkg.sheets:
+        if name in expected and name != meta_name and state != "visible":
+            findings.append(Finding("hidden-sheet", WARNING, f"工作表“{name}”被隐藏，请取消隐藏后核对其内容。",
+                                    (f"{name}!A1",)))
+    return findings
+
+
+def _check_names(pkg: XlsxPackage, fmt: ReportFormat) -> list[str]:
+    """Defined names that no longer point where the template put them."""
+    problems = []
+    for cell in fmt.cells.values():
+        target = pkg.defined_names.get(defined_name(cell.code))
+        if target is None:
+            continue  # names may be lost by some applications; labels are checked too
+        expected = f"{quote_sheet(cell.sheet)}!${cell.address.rstrip('0123456789')}${cell.row + 1}"
+        got = target.lstrip("=").strip()
+        if got.replace("'", "") != expected.replace("'", "") and got != f"{cell.sheet}!{cell.address}":
+            problems.append(f"{cell.label} 应在 {cell.ref}，现在指向 {got}")
+    return problems
+
+
+def read_workbook(path: str | os.PathLike[str]) -> FilledWorkbook:
+    """Read a filled workbook of any shipped format version.
+
+    Raises :class:`~govinfo_xlsx.errors.WorkbookError` when the file cannot be
+    read as one of this toolkit's templates; bad data inside a good file
+    becomes findings, never an exception.
+
+    >>> import tempfile, os
+    >>> from govinfo_xlsx.template import write_workbook
+    >>> p = os.path.join(tempfile.mkdtemp(), "t.xlsx")
+    >>> write_workbook(p, year=2024, org="某县", values={"t3.r01.c1": 3})
+    >>> wb = read_workbook(p)
+    >>> wb.org, wb.year, wb.values["t3.r01.c1"], wb.numbers()["t3.r01.c7"]
+    ('某县', 2024, 3, 3)
+    """
+    try:
+        pkg = open_package(path)
+    except WorkbookError:
+        raise
+    with pkg:
+        try:
+            return _read(pkg)
+        except WorkbookError:
+            raise
+        except MemoryError as exc:
+            raise WorkbookError("too-large", "文件过大，内存不足以读取", path) from exc
+        except RecursionError as exc:
+            raise WorkbookError("corrupt-xml", "文件结构异常（嵌套过深）", path) from exc
+
+
+def _read(pkg: XlsxPackage) -> FilledWorkbook:
+    fmt, meta = _identify(pkg)
+    findings = _check_sheets(pkg, fmt)
+    layout = fmt.layout
+    raw: dict[str, dict[tuple[int, int], RawCell]] = {}
+    label_diffs: list[str] = []
+    for sl in layout.sheets:
+        if sl.role in ("meta", "instructions", "checks"):
+            continue
+        max_row = max([lab.row + lab.rowspan - 1 for lab in sl.labels] + [c.row for c in sl.cells] + [0])
+        max_col = max([lab.col + lab.colspan - 1 for lab in sl.labels] + [c.col + c.colspan - 1 for c in sl.cells]
+                      + [0])
+        sd = pkg.read_sheet(sl.name, max_row, max_col)
+        raw[sl.name] = sd.cells
+        for lab in sl.labels:
+            if lab.role == "hint":
+                continue
+            got = sd.cells.get((lab.row, lab.col))
+            if _norm_label(got.value if got else "") != _norm_label(lab.text):
+                label_diffs.append(f"{lab.ref} 应为“{lab.text}”，实际为“{_text_value(got)}”")
+        if sd.dimension:
+            end = sd.dimension.split(":")[-1]
+            try:
+                dr, dc = parse_ref(end)
+            except ValueError:
+                dr, dc = 0, 0
+            if dr > max_row + 50 or sd.max_row_seen > max_row:
+                findings.append(Finding(
+                    "content-outside-form", WARNING,
+                    f"工作表“{sl.name}”在表格区域以外还有内容（至第 {max(dr, sd.max_row_seen) + 1} 行），这些内容不会被读取。",
+                    (cell_ref(sl.name, max_row + 1, 0),)))
+        if sd.merges is not None and sl.role == "table":
+            expected = {_merge_ref(lab.row, lab.col, lab.rowspan, lab.colspan) for lab in sl.labels
+                        if lab.rowspan > 1 or lab.colspan > 1}
+            expected |= {_merge_ref(c.row, c.col, 1, c.colspan) for c in sl.cells if c.colspan > 1}
+            split = sorted(expected - {m.upper() for m in sd.merges})
+            if split:
+                findings.append(Finding("merge-split", WARNING,
+                                        f"工作表“{sl.name}”中 {len(split)} 处合并单元格被拆分（{'、'.join(split[:5])}），"
+                                        "请核对表格是否仍与模板一致。", tuple(f"{sl.name}!{m.split(':')[0]}"
+                                                                             for m in split[:5])))
+    if label_diffs:
+        more = f"等 {len(label_diffs)} 处" if len(label_diffs) > 5 else ""
+        raise WorkbookError("layout-changed",
+                            "表格布局与模板不一致（可能插入或删除了行列、改动了项目名称）："
+                            + "；".join(label_diffs[:5]) + more, pkg.path)
+    moved = _check_names(pkg, fmt)
+    if moved:
+        raise WorkbookError("layout-changed",
+                            "单元格位置与模板不一致（可能插入或删除了行列）：" + "；".join(moved[:3])
+                            + (f"等 {len(moved)} 处" if len(moved) > 3 else ""), pkg.path)
+    if meta.get("layout_fingerprint") and meta["layout_fingerprint"] != fmt.fingerprint:
+        findings.append(Finding("fingerprint-mismatch", WARNING,
+                                "模板版式指纹与本工具不一致（模板可能由其他版本的工具生成），已按项目名称核对通过。"))
+
+    cover, prose, values, cached = {}, {}, {}, {}
+    invalid, overwritten = set(), set()
+    for cell in fmt.cells.values():
+        rc = raw.get(cell.sheet, {}).get((cell.row, cell.col))
+        if cell.code.startswith("cover."):
+            cover[cell.code] = _read_cover(cell, rc, findings)
+        elif cell.kind == "text":
+            prose[cell.code] = _read_text(cell, rc, findings)
+        elif cell.role == "derived":
+            if rc is not None and not rc.formula and rc.value is not None:
+                overwritten.add(cell.code)
+            num, _ = normalise_number(rc.value, cell.kind) if rc is not None and rc.type != "e" else (None, None)
+            cached[cell.code] = num
+        else:
+            v, bad = _read_number(cell, rc, findings)
+            values[cell.code] = v
+            if bad:
+                invalid.add(cell.code)
+        if cell.colspan > 1:
+            for k in range(1, cell.colspan):
+                stray = raw.get(cell.sheet, {}).get((cell.row, cell.col + k))
+                if stray is not None and stray.value not in (None, ""):
+                    findings.append(Finding(
+                        "value-outside-input", ERROR,
+                        f"「{cell.label}」的数字应填在 {cell.ref}，但 {cell_ref(cell.sheet, cell.row, cell.col + k)} "
+                        f"中有内容“{_text_value(stray)}”（合并单元格可能被拆分），请移到 {cell.address}。",
+                        (cell_ref(cell.sheet, cell.row, cell.col + k),), codes=(cell.code,)))
+    return FilledWorkbook(
+        path=str(pkg.path), format=fmt, meta=meta, cover=cover, prose=prose, values=values,
+        invalid=frozenset(invalid), cached=cached, overwritten=frozenset(overwritten), findings=findings,
+    )
+
+
+def _merge_ref(row: int, col: int, rowspan: int, colspan: int) -> str:
+    from .format import a1
+
+    return f"{a1(row, col)}:{a1(row + rowspan - 1, col + colspan - 1)}"
+
+
+def _where(cell: Cell) -> str:
+    if cell.table:
+        parts = [x for x in (cell.row_label, cell.col_label) if x]
+        return "".join(f"「{p}」" for p in parts)
+    return f"「{cell.label}」"
+
+
+def _formula_note(cell: Cell, rc: RawCell, findings: list[Finding], has_value: bool) -> bool:
+    """Report a formula typed into an input cell; True when its cached value is usable."""
+    if has_value:
+        findings.append(Finding("formula-in-input", WARNING,
+                                f"{_where(cell)}（{cell.ref}）中输入的是公式，已采用其计算结果 {_text_value(rc)}；"
+                                "请改为直接填写数值。", (cell.ref,), codes=(cell.code,)))
+        return True
+    findings.append(Finding("formula-in-input", ERROR,
+                            f"{_where(cell)}（{cell.ref}）中输入的是公式且没有计算结果，无法读取；请改为直接填写数值。",
+                            (cell.ref,), codes=(cell.code,)))
+    return False
+
+
+def _read_number(cell: Cell, rc: RawCell | None, findings: list[Finding]) -> tuple[Any, bool]:
+    if rc is None or rc.value is None or (isinstance(rc.value, str) and not rc.value.strip()):
+        if rc is not None and rc.formula:
+            _formula_note(cell, rc, findings, False)
+            return None, True
+        return None, False
+    if rc.type == "e":
+        findings.append(Finding("error-value", ERROR, f"{_where(cell)}（{cell.ref}）显示错误值 {rc.value}，请填写数字。",
+                                (cell.ref,), actual=rc.value, codes=(cell.code,)))
+        return None, True
+    if rc.formula and not _formula_note(cell, rc, findings, True):
+        return None, True
+    num, note = normalise_number(rc.value, cell.kind)
+    if num is None:
+        hint = "没有发生的请填 0。" if isinstance(rc.value, str) else ""
+        findings.append(Finding("not-a-number", ERROR,
+                                f"{_where(cell)}（{cell.ref}）应填写数字，实际为“{_text_value(rc)}”。{hint}",
+                                (cell.ref,), actual=_text_value(rc), codes=(cell.code,)))
+        return None, True
+    if note:
+        findings.append(Finding("normalised-number", WARNING,
+                                f"{_where(cell)}（{cell.ref}）填写的是文本“{rc.value}”（{note}），已按数字 {num} 读取；"
+                                "请改为直接输入数字。", (cell.ref,), actual=rc.value, expected=num, codes=(cell.code,)))
+    return num, False
+
+
+def _read_text(cell: Cell, rc: RawCell | None, findings: list[Finding]) -> str:
+    if rc is None:
+        return ""
+    if rc.formula:
+        _formula_note(cell, rc, findings, rc.value not in (None, ""))
+    if rc.type == "e":
+        findings.append(Finding("error-value", ERROR, f"{_where(cell)}（{cell.ref}）显示错误值 {rc.value}。",
+                                (cell.ref,), codes=(cell.code,)))
+        return ""
+    return _text_value(rc)
+
+
+def _read_cover(cell: Cell, rc: RawCell | None, findings: list[Finding]) -> Any:
+    if cell.kind == "year":
+        if rc is None or rc.value in (None, ""):
+            return None
+        text = _text_value(rc)
+        num, note = normalise_number(re.sub(r"\s*年(度)?\s*$", "", text) if isinstance(rc.value, str) else rc.value,
+                                     "year")
+        if not isinstance(num, int):
+            findings.append(Finding("invalid-year", ERROR, f"「{cell.label}」（{cell.ref}）应为四位数字年度，实际为“{text}”。",
+                                    (cell.ref,), actual=text, codes=(cell.code,)))
+            return text
+        if note or (isinstance(rc.value, str) and text.strip() != str(num)):
+            findings.append(Finding("normalised-number", WARNING,
+                                    f"「{cell.label}」（{cell.ref}）填写的是文本“{text}”，已按年度 {num} 读取。",
+                                    (cell.ref,), actual=text, expected=num, codes=(cell.code,)))
+        return num
+    if rc is not None and rc.type == "n" and isinstance(rc.value, float) and cell.code == "cover.date":
+        return _serial_date(rc.value)
+    if rc is not None and rc.type == "d" and isinstance(rc.value, str):
+        return rc.value[:10]
+    return _read_text(cell, rc, findings).strip()
+
+
+def _serial_date(serial: float) -> str:
+    """An Excel date serial (1900 system) as ``YYYY-MM-DD``; other numbers as text."""
+    if 20000 < serial < 80000:
+        return (_dt.date(1899, 12, 30) + _dt.timedelta(days=int(serial))).isoformat()
+    return str(int(serial)) if serial.is_integer() else str(serial)
+
+
+def read_many(paths: Iterable[str | os.PathLike[str]]) -> list[FilledWorkbook | WorkbookError]:
+    """Read several workbooks; an unreadable one yields its error instead of raising."""
+    out: list[FilledWorkbook | WorkbookError] = []
+    for p in paths:
+        try:
+            out.append(read_workbook(p))
+        except WorkbookError as exc:
+            out.append(exc)
+    return out

@@ -1,0 +1,25 @@
+"""Defaults and limits, in one place."""
+
+# Reading untrusted files -----------------------------------------------------
+#: Largest file accepted at all (bytes on disk).
+MAX_FILE_BYTES = 200 * 1024 * 1024
+#: Largest inflated size of any zip member that must be read whole
+#: (workbook.xml, sharedStrings.xml, rels).  Sheets are streamed and stop early.
+MAX_MEMBER_BYTES = 64 * 1024 * 1024
+#: Largest inflated size of all members together, as declared by the zip.
+MAX_TOTAL_BYTES = 2 * 1024 * 1024 * 1024
+#: A member that inflates more than this ratio and beyond 1 MiB is a zip bomb.
+MAX_COMPRESSION_RATIO = 200
+#: Most zip members accepted.
+MAX_MEMBERS = 10_000
+#: Most shared strings accepted.
+MAX_SHARED_STRINGS = 2_000_000
+
+# Numbers ---------------------------------------------------------------------
+#: Tolerance when comparing two sides of a relation (money has 4 decimals).
+TOLERANCE = 1e-6
+
+# Output ----------------------------------------------------------------------
+#: Timestamp written into generated workbooks so the same inputs give the
+#: same bytes.
+FIXED_TIMESTAMP = (2021, 1, 1, 0, 0, 0)

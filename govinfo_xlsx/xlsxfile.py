@@ -1,0 +1,494 @@
+"""Safe, fast, low-level reading of an ``.xlsx`` package.
+
+This is the one place that touches untrusted bytes.  It
+
+* classifies what the file really is before unzipping it (missing, empty,
+  directory, old ``.xls``, encrypted workbook, ``.ods``, ``.xlsm``, CSV or
+  other text renamed ``.xlsx``, truncated zip);
+* refuses zip bombs from the sizes the archive declares, before inflating,
+  and never inflates more than it needs (sheets are streamed and parsing
+  stops once the template's rows are read);
+* parses XML with expat with DTDs refused, so entity expansion and external
+  entities never run;
+* returns cell values, their type and whether the cell holds a formula (the
+  cached result is what we get; python-calamine cannot say a cell is a
+  formula, which the reader needs to warn about formulas typed into inputs).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.parsers import expat
+
+from . import settings
+from .errors import WorkbookError
+
+__all__ = ["RawCell", "SheetData", "XlsxPackage", "open_package", "parse_ref"]
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
+_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def parse_ref(ref: str) -> tuple[int, int]:
+    """``"D6"`` -> ``(5, 3)`` (zero-based row, col)."""
+    m = _REF.match(ref)
+    if not m:
+        raise ValueError(ref)
+    letters, digits = m.groups()
+    col = 0
+    for ch in letters.upper():
+        col = col * 26 + ord(ch) - 64
+    return int(digits) - 1, col - 1
+
+
+def _unescape(text: str) -> str:
+    # OOXML stores characters that XML cannot hold as _xHHHH_ (and a literal
+    # "_x" as _x005F_x...).
+    if "_x" not in text:
+        return text
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
+@dataclass(frozen=True)
+class RawCell:
+    """A cell as stored: ``value`` is str/float/bool/None, ``type`` the OOXML ``t``."""
+
+    value: Any
+    type: str  # n | s | str | inlineStr | b | e | d
+    formula: bool = False
+
+
+@dataclass
+class SheetData:
+    name: str
+    state: str  # visible | hidden | veryHidden
+    cells: dict[tuple[int, int], RawCell] = field(default_factory=dict)
+    dimension: str = ""
+    merges: set[str] | None = None  # None when not read (sheet too large)
+    protected: bool | None = None
+    max_row_seen: int = -1
+
+
+class _Stop(Exception):
+    pass
+
+
+class _Forbidden(Exception):
+    pass
+
+
+def _parser() -> Any:
+    p = expat.ParserCreate()
+
+    def forbid(*_: Any) -> None:
+        raise _Forbidden()
+
+    # No DTD at all: entity expansion ("billion laughs") and external entities
+    # can only come through a DTD.
+    p.StartDoctypeDeclHandler = forbid
+    p.EntityDeclHandler = forbid
+    p.ExternalEntityRefHandler = forbid
+    p.buffer_text = True
+    return p
+
+
+def _local(name: str) -> str:
+    return name.rsplit(":", 1)[-1]
+
+
+class XlsxPackage:
+    """An opened, classified ``.xlsx`` file.  Use :func:`open_package`."""
+
+    def __init__(self, path: Path, zf: zipfile.ZipFile) -> None:
+        self.path = path
+        self.zf = zf
+        self.sheets: list[tuple[str, str, str]] = []  # (name, part path, state)
+        self.defined_names: dict[str, str] = {}
+        self.workbook_protected = False
+        self._shared: list[str] | None = None
+        self._read_workbook()
+
+    def close(self) -> None:
+        self.zf.close()
+
+    def __enter__(self) -> XlsxPackage:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # ---- helpers ---------------------------------------------------------
+
+    def _fail(self, reason: str, detail: str) -> WorkbookError:
+        return WorkbookError(reason, detail, self.path)
+
+    def _member(self, name: str) -> zipfile.ZipInfo | None:
+        try:
+            return self.zf.getinfo(name)
+        except KeyError:
+            # Some writers use other case or a leading slash.
+            low = name.lower().lstrip("/")
+            for info in self.zf.infolist():
+                if info.filename.lower().lstrip("/") == low:
+                    return info
+            return None
+
+    def _read_small(self, name: str, required: bool = True) -> bytes | None:
+        info = self._member(name)
+        if info is None:
+            if required:
+                raise self._fail("not-xlsx", f"文件中缺少 {name}，不是有效的 Excel 工作簿")
+            return None
+        if info.file_size > settings.MAX_MEMBER_BYTES:
+            raise self._fail("too-large", f"{name} 解压后有 {info.file_size // (1024 * 1024)} MB，超过上限")
+        try:
+            return self.zf.read(info)
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+            raise self._fail("corrupt-zip", f"压缩包已损坏（{name}：{exc}）") from exc
+        except RuntimeError as exc:  # encrypted member
+            raise self._fail("encrypted", "工作簿设置了密码，请在 Excel/WPS 中取消密码后另存为 .xlsx") from exc
+
+    def _parse(self, data: bytes, start: Any, what: str, end: Any = None, text: Any = None) -> None:
+        p = _parser()
+        p.StartElementHandler = start
+        if end is not None:
+            p.EndElementHandler = end
+        if text is not None:
+            p.CharacterDataHandler = text
+        try:
+            p.Parse(data, True)
+        except _Forbidden as exc:
+            raise self._fail("xml-attack", f"{what} 含有 DTD/实体声明，出于安全原因拒绝读取") from exc
+        except expat.ExpatError as exc:
+            raise self._fail("corrupt-xml", f"{what} 的 XML 已损坏（{exc}）") from exc
+
+    # ---- workbook.xml ------------------------------------------------------
+
+    def _read_workbook(self) -> None:
+        rels: dict[str, str] = {}
+        rels_data = self._read_small("xl/_rels/workbook.xml.rels")
+
+        def rel_start(name: str, attrs: dict[str, str]) -> None:
+            if _local(name) == "Relationship":
+                rels[attrs.get("Id", "")] = attrs.get("Target", "")
+
+        self._parse(rels_data or b"", rel_start, "xl/_rels/workbook.xml.rels")
+        data = self._read_small("xl/workbook.xml")
+        sheets: list[tuple[str, str, str]] = []
+        names: dict[str, str] = {}
+        state: dict[str, Any] = {"name": None, "buf": []}
+
+        def start(name: str, attrs: dict[str, str]) -> None:
+            tag = _local(name)
+            if tag == "sheet":
+                rid = next((v for k, v in attrs.items() if _local(k) == "id"), "")
+                target = rels.get(rid, "")
+                if target.startswith("/"):
+                    part = target.lstrip("/")
+                else:
+                    part = "xl/" + target
+                part = os.path.normpath(part).replace(os.sep, "/")
+                sheets.append((attrs.get("name", ""), part, attrs.get("state", "visible")))
+            elif tag == "definedName":
+                state["name"] = attrs.get("name", "") if "localSheetId" not in attrs else None
+                state["buf"] = []
+            elif tag == "workbookProtection":
+                self.workbook_protected = attrs.get("lockStructure") in ("1", "true")
+
+        def text(data: str) -> None:
+            if state["name"] is not None:
+                state["buf"].append(data)
+
+        def end(name: str) -> None:
+            if _local(name) == "definedName" and state["name"] is not None:
+                names[state["name"]] = "".join(state["buf"])
+                state["name"] = None
+
+        self._parse(data or b"", start, "xl/workbook.xml", end, text)
+        self.sheets = sheets
+        self.defined_names = names
+
+    # ---- shared strings ----------------------------------------------------
+
+    def shared_strings(self) -> list[str]:
+        if self._shared is not None:
+            return self._shared
+        info = self._member("xl/sharedStrings.xml")
+        out: list[str] = []
+        if info is not None:
+            data = self._read_small(info.filename) or b""
+            st: dict[str, Any] = {"buf": None, "in_t": False, "skip": 0}
+
+            def start(name: str, attrs: dict[str, str]) -> None:
+                tag = _local(name)
+                if tag == "si":
+                    st["buf"] = []
+                elif tag in ("rPh", "phoneticPr"):
+                    st["skip"] += 1  # phonetic guide text is not part of the value
+                elif tag == "t" and st["buf"] is not None and not st["skip"]:
+                    st["in_t"] = True
+
+            def end(name: str) -> None:
+                tag = _local(name)
+                if tag == "si":
+                    out.append(_unescape("".join(st["buf"] or ())))
+                    st["buf"] = None
+                    if len(out) > settings.MAX_SHARED_STRINGS:
+                        raise self._fail("too-large", "共享字符串数量超过上限")
+                elif tag in ("rPh", "phoneticPr"):
+                    st["skip"] -= 1
+                elif tag == "t":
+                    st["in_t"] = False
+
+            def text(data: str) -> None:
+                if st["in_t"]:
+                    st["buf"].append(data)
+
+            self._parse(data, start, "xl/sharedStrings.xml", end, text)
+        self._shared = out
+        return out
+
+    # ---- sheets --------------------------------------------------------------
+
+    def read_sheet(self, name: str, max_row: int, max_col: int) -> SheetData:
+        """Read the cells of rows ``0..max_row`` and columns ``0..max_col`` of a sheet.
+
+        Parsing stops at the first row beyond ``max_row``; the rest of the
+        part is only scanned for merged ranges when it is of honest size.
+        """
+        entry = next((s for s in self.sheets if s[0] == name), None)
+        if entry is None:
+            raise KeyError(name)
+        _, part, state = entry
+        info = self._member(part)
+        sd = SheetData(name=name, state=state)
+        if info is None:
+            raise self._fail("corrupt-zip", f"工作表“{name}”的数据（{part}）缺失")
+        shared = self.shared_strings()
+        cur: dict[str, Any] = {"ref": None, "t": "n", "f": False, "v": None, "is": None, "in": None,
+                               "row": -1, "col": -1, "merges": set()}
+        cells = sd.cells
+
+        def start(tag_name: str, attrs: dict[str, str]) -> None:
+            tag = _local(tag_name)
+            if tag == "c":
+                ref = attrs.get("r")
+                if ref:
+                    r, c = parse_ref(ref)
+                else:  # position implied by order
+                    r, c = cur["row"], cur["col"] + 1
+                cur.update(ref=(r, c), t=attrs.get("t", "n"), f=False, v=None, **{"is": None})
+                cur["col"] = c
+            elif tag == "row":
+                r = attrs.get("r")
+                row = int(r) - 1 if r and r.isdigit() else cur["row"] + 1
+                cur["row"] = row
+                cur["col"] = -1
+                sd.max_row_seen = row
+                if row > max_row:
+                    raise _Stop()
+            elif tag == "v":
+                cur["in"] = "v"
+                cur["v"] = ""
+            elif tag == "f":
+                cur["f"] = True
+                cur["in"] = "f"
+            elif tag == "is":
+                cur["is"] = ""
+            elif tag == "t" and cur["is"] is not None:
+                cur["in"] = "t"
+            elif tag in ("rPh",):
+                cur["in"] = "skip"
+            elif tag == "dimension":
+                sd.dimension = attrs.get("ref", "")
+            elif tag == "mergeCell":
+                cur["merges"].add(attrs.get("ref", ""))
+            elif tag == "sheetProtection":
+                sd.protected = attrs.get("sheet") in ("1", "true")
+
+        def text(data: str) -> None:
+            where = cur["in"]
+            if where == "v":
+                cur["v"] += data
+            elif where == "t":
+                cur["is"] += data
+
+        def end(tag_name: str) -> None:
+            tag = _local(tag_name)
+            if tag in ("v", "f", "t", "rPh"):
+                cur["in"] = None
+            elif tag == "c":
+                r, c = cur["ref"]
+                if r <= max_row and c <= max_col:
+                    cells[(r, c)] = _cell(cur["t"], cur["v"], cur["is"], cur["f"], shared)
+
+        p = _parser()
+        p.StartElementHandler = start
+        p.EndElementHandler = end
+        p.CharacterDataHandler = text
+        consumed = 0
+        stopped = False
+        try:
+            with self.zf.open(info) as fh:
+                while True:
+                    chunk = fh.read(64 * 1024)
+                    if not chunk:
+                        p.Parse(b"", True)
+                        break
+                    consumed += len(chunk)
+                    if consumed > settings.MAX_MEMBER_BYTES:
+                        raise self._fail("too-large", f"工作表“{name}”的表格区域过大（超过 "
+                                                      f"{settings.MAX_MEMBER_BYTES // (1024 * 1024)} MB），拒绝读取")
+                    p.Parse(chunk, False)
+                if stopped:
+                    pass
+            sd.merges = cur["merges"]
+        except _Stop:
+            stopped = True
+            sd.merges = None  # beyond the table: merged ranges come after the rows; not read
+        except _Forbidden as exc:
+            raise self._fail("xml-attack", f"工作表“{name}”含有 DTD/实体声明，出于安全原因拒绝读取") from exc
+        except expat.ExpatError as exc:
+            raise self._fail("corrupt-xml", f"工作表“{name}”的 XML 已损坏（{exc}）") from exc
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+            raise self._fail("corrupt-zip", f"压缩包已损坏（工作表“{name}”：{exc}）") from exc
+        except RuntimeError as exc:
+            raise self._fail("encrypted", "工作簿设置了密码，请取消密码后另存为 .xlsx") from exc
+        except ValueError as exc:  # a malformed cell reference
+            raise self._fail("corrupt-xml", f"工作表“{name}”的单元格地址无效（{exc}）") from exc
+        return sd
+
+
+def _cell(t: str, v: str | None, inline: str | None, formula: bool, shared: list[str]) -> RawCell:
+    if t == "s":
+        try:
+            return RawCell(shared[int(v or "")], "s", formula)
+        except (ValueError, IndexError):
+            return RawCell(None, "e", formula)
+    if t == "inlineStr":
+        return RawCell(_unescape(inline or ""), "inlineStr", formula)
+    if t == "str":
+        return RawCell(_unescape(v) if v is not None else None, "str", formula)
+    if t == "b":
+        return RawCell(v == "1", "b", formula)
+    if t == "e":
+        return RawCell(v, "e", formula)
+    if t == "d":
+        return RawCell(v, "d", formula)
+    if v is None or v == "":
+        return RawCell(None, "n", formula)
+    try:
+        return RawCell(float(v), "n", formula)
+    except ValueError:
+        return RawCell(v, "e", formula)
+
+
+def _sniff_text(head: bytes) -> bool:
+    try:
+        head.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        try:
+            head.decode("gb18030")
+            return True
+        except UnicodeDecodeError:
+            return False
+
+
+def open_package(path: str | os.PathLike[str]) -> XlsxPackage:
+    """Open and classify ``path``; raise :class:`WorkbookError` for anything but a real ``.xlsx``."""
+    p = Path(path)
+    try:
+        st = p.stat()
+    except FileNotFoundError as exc:
+        raise WorkbookError("file-not-found", "文件不存在", p) from exc
+    except PermissionError as exc:
+        raise WorkbookError("permission-denied", "没有读取权限", p) from exc
+    except OSError as exc:
+        raise WorkbookError("os-error", f"无法访问文件（{exc.strerror}）", p) from exc
+    if stat.S_ISDIR(st.st_mode):
+        raise WorkbookError("is-directory", "这是一个文件夹，不是 Excel 文件", p)
+    if not stat.S_ISREG(st.st_mode):
+        raise WorkbookError("not-a-file", "不是普通文件", p)
+    if st.st_size == 0:
+        raise WorkbookError("empty-file", "文件为空（0 字节）", p)
+    if st.st_size > settings.MAX_FILE_BYTES:
+        raise WorkbookError("too-large", f"文件有 {st.st_size // (1024 * 1024)} MB，超过 "
+                                         f"{settings.MAX_FILE_BYTES // (1024 * 1024)} MB 上限", p)
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(8)
+            if head.startswith(_OLE_MAGIC):
+                body = fh.read(min(st.st_size, 4 * 1024 * 1024))
+                if "EncryptionInfo".encode("utf-16-le") in body or "EncryptedPackage".encode("utf-16-le") in body:
+                    raise WorkbookError("encrypted", "工作簿设置了打开密码，无法读取；请在 Excel/WPS 中取消密码后"
+                                                     "另存为 .xlsx 再提交", p)
+                raise WorkbookError("xls-format", "这是旧版 Excel 97-2003（.xls）或 WPS（.et）文件；请用本工具生成的"
+                                                  "模板填写，或在 Excel/WPS 中另存为 .xlsx", p)
+            if not head.startswith(_ZIP_MAGICS):
+                fh.seek(0)
+                sample = fh.read(4096)
+                if b"\x00" not in sample and _sniff_text(sample[:4000]):
+                    raise WorkbookError("text-file", "这是文本文件（如 CSV），不是 Excel 工作簿；只是改了扩展名不能"
+                                                     "转换格式，请用本工具生成的模板填写", p)
+                raise WorkbookError("not-xlsx", "不是 Excel（.xlsx）文件", p)
+    except PermissionError as exc:
+        raise WorkbookError("permission-denied", "没有读取权限", p) from exc
+    except OSError as exc:
+        raise WorkbookError("os-error", f"无法读取文件（{exc.strerror}）", p) from exc
+    try:
+        zf = zipfile.ZipFile(p)
+    except zipfile.BadZipFile as exc:
+        raise WorkbookError("corrupt-zip", "文件已损坏或不完整（压缩包无法打开），请重新保存或重新发送", p) from exc
+    except (OSError, ValueError, EOFError) as exc:
+        raise WorkbookError("corrupt-zip", f"文件已损坏（{exc}）", p) from exc
+    try:
+        infos = zf.infolist()
+        if len(infos) > settings.MAX_MEMBERS:
+            raise WorkbookError("too-large", "压缩包内文件数量异常，拒绝读取", p)
+        total = sum(i.file_size for i in infos)
+        if total > settings.MAX_TOTAL_BYTES:
+            raise WorkbookError("zip-bomb", f"解压后将达 {total // (1024 * 1024)} MB，疑似“压缩炸弹”，拒绝读取", p)
+        for i in infos:
+            if i.file_size > 1024 * 1024 and i.compress_size and \
+                    i.file_size / i.compress_size > settings.MAX_COMPRESSION_RATIO:
+                raise WorkbookError("zip-bomb", f"{i.filename} 压缩比异常（{i.file_size // i.compress_size}:1），"
+                                                "疑似“压缩炸弹”，拒绝读取", p)
+        names = {i.filename for i in infos}
+        if "mimetype" in names:
+            mt = zf.read("mimetype")[:200]
+            if b"opendocument" in mt:
+                raise WorkbookError("ods-format", "这是 OpenDocument 表格（.ods）；请在 LibreOffice/WPS 中另存为"
+                                                  " Excel 2007-365（.xlsx）", p)
+        if "EncryptionInfo" in names or "EncryptedPackage" in names:
+            raise WorkbookError("encrypted", "工作簿设置了打开密码，请取消密码后另存为 .xlsx", p)
+        ct = next((i for i in infos if i.filename == "[Content_Types].xml"), None)
+        if ct is None:
+            raise WorkbookError("not-xlsx", "压缩包不是 Excel 工作簿（缺少 [Content_Types].xml）", p)
+        if ct.file_size > settings.MAX_MEMBER_BYTES:
+            raise WorkbookError("too-large", "[Content_Types].xml 过大", p)
+        ctype = zf.read(ct)
+        if b"macroEnabled" in ctype:
+            raise WorkbookError("xlsm-format", "这是含宏的工作簿（.xlsm）；出于安全原因不读取含宏文件，请另存为 .xlsx", p)
+        if b"spreadsheetml.sheet.main" not in ctype and b"spreadsheetml.template.main" not in ctype:
+            if b"wordprocessingml" in ctype:
+                raise WorkbookError("not-xlsx", "这是 Word 文档，不是 Excel 工作簿", p)
+            raise WorkbookError("not-xlsx", "不是 Excel（.xlsx）工作簿", p)
+        return XlsxPackage(p, zf)
+    except WorkbookError:
+        zf.close()
+        raise
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+        zf.close()
+        raise WorkbookError("corrupt-zip", f"文件已损坏（{exc}）", p) from exc
+    except RuntimeError as exc:
+        zf.close()
+        raise WorkbookError("encrypted", "工作簿设置了密码，请取消密码后另存为 .xlsx", p) from exc
