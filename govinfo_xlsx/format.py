@@ -296,7 +296,7 @@ class Layout:
         raise KeyError(name)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ReportFormat:
     """One version of the report format, loaded from its JSON descriptor."""
 
@@ -357,6 +357,10 @@ class ReportFormat:
     def derived_codes(self) -> tuple[str, ...]:
         """Derived codes in an order where every cell comes after its parts."""
         pending = {c: self.cells[c].sum_of for c in self.number_codes if self.cells[c].role == "derived"}
+        for c, parts in pending.items():
+            unknown = [p for p in parts if p not in self.cells]
+            if unknown:
+                raise FormatError(f"{self.source}: {c} sums unknown cell {unknown[0]}")
         done: list[str] = []
         known = set(self.input_codes)
         while pending:
@@ -567,7 +571,7 @@ def _spans(paths: list[tuple[str, ...]], depth: int) -> list[tuple[int, int, int
     return out
 
 
-def _short_names(paths: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
+def _short_names(paths: Mapping[Any, tuple[str, ...]]) -> dict[Any, str]:
     """The shortest path suffix that tells each item apart from the others.
 
     Table 四 repeats 结果维持 under three headings, so its columns are named
@@ -590,12 +594,12 @@ def _table_sheet(fmt: ReportFormat, table: Table) -> SheetLayout:
     depth = table.label_depth
     total_cols = depth + table.width
     row_names = _short_names({r.code: r.path for _, r in table.iter_rows()})
-    col_names = _short_names({c.code: c.path for b in table.blocks for c in b.columns})
+    col_names = _short_names({(bi, c.code): c.path for bi, b in enumerate(table.blocks) for c in b.columns})
     labels.append(LabelCell(table.sheet, 0, 0, table.title, colspan=total_cols, role="title"))
     labels.append(LabelCell(table.sheet, 1, 0, fmt.table_hint, colspan=total_cols, role="hint"))
     r = 2
     header_end = r
-    for block in table.blocks:
+    for bi, block in enumerate(table.blocks):
         if block.caption:
             labels.append(LabelCell(table.sheet, r, 0, block.caption, colspan=total_cols, role="caption"))
             r += 1
@@ -636,7 +640,7 @@ def _table_sheet(fmt: ReportFormat, table: Table) -> SheetLayout:
                     kind=block.kind, role="derived" if sum_of else "input",
                     label=" ".join(x for x in (table.title, " ".join(row.path), "/".join(col.path)) if x),
                     table=table.code, row_code=row.code, col_code=col.code,
-                    row_label=row_names[row.code], col_label=col_names[col.code],
+                    row_label=row_names[row.code], col_label=col_names[(bi, col.code)],
                     sum_of=sum_of, colspan=spans[j],
                 ))
         r = body_top + len(block.rows)
@@ -714,7 +718,7 @@ def _templates_dir() -> Any:
     return Path(__file__).resolve().parent.parent / "workbook_templates"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def available_formats() -> dict[tuple[str, str], ReportFormat]:
     """Every shipped format, keyed by ``(format_id, version)``."""
     out: dict[tuple[str, str], ReportFormat] = {}

@@ -67,10 +67,22 @@ class FilledWorkbook:
         y = self.cover.get("cover.year")
         return y if isinstance(y, int) else None
 
-    def numbers(self) -> dict[str, Any]:
-        """Every numeric cell, inputs (blank and invalid as 0) and recomputed totals."""
+    def numbers(self, invalid_as_none: bool = False) -> dict[str, Any]:
+        """Every numeric cell: inputs (blank as 0) and recomputed totals.
+
+        Invalid inputs count as 0, or with ``invalid_as_none`` are ``None``
+        together with every total that depends on them.
+        """
         vals = {c: (None if c in self.invalid else v) for c, v in self.values.items()}
-        return self.format.compute(vals)
+        out = self.format.compute(vals)
+        if invalid_as_none and self.invalid:
+            bad = set(self.invalid)
+            for code in self.format.derived_codes:
+                if any(p in bad for p in self.format.cells[code].sum_of):
+                    bad.add(code)
+            for code in bad:
+                out[code] = None
+        return out
 
     def table(self, code: str) -> pd.DataFrame:
         """Table ``t2``/``t3``/``t4`` as a DataFrame indexed by the format's labels.
@@ -312,9 +324,9 @@ def _read(pkg: XlsxPackage) -> FilledWorkbook:
         if sd.dimension:
             end = sd.dimension.split(":")[-1]
             try:
-                dr, dc = parse_ref(end)
+                dr = parse_ref(end)[0]
             except ValueError:
-                dr, dc = 0, 0
+                dr = 0
             if dr > max_row + 50 or sd.max_row_seen > max_row:
                 findings.append(Finding(
                     "content-outside-form", WARNING,

@@ -319,7 +319,7 @@ def write_workbook(
                 ws.set_column(j, j, w)
             ws.set_row(0, 30)
             _write_labels(ws, sl.labels, st)
-            for i, (cr, (left, right, ok)) in enumerate(zip(fmt.check_rows, check_values)):
+            for i, (cr, (left, right, ok)) in enumerate(zip(fmt.check_rows, check_values, strict=True)):
                 rel = cr.relation
                 r = cr.row
                 table_title = fmt.table(rel.table).title if rel.table else ""

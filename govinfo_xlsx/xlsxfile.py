@@ -335,7 +335,6 @@ class XlsxPackage:
         p.EndElementHandler = end
         p.CharacterDataHandler = text
         consumed = 0
-        stopped = False
         try:
             with self.zf.open(info) as fh:
                 while True:
@@ -348,22 +347,19 @@ class XlsxPackage:
                         raise self._fail("too-large", f"工作表“{name}”的表格区域过大（超过 "
                                                       f"{settings.MAX_MEMBER_BYTES // (1024 * 1024)} MB），拒绝读取")
                     p.Parse(chunk, False)
-                if stopped:
-                    pass
             sd.merges = cur["merges"]
         except _Stop:
-            stopped = True
             sd.merges = None  # beyond the table: merged ranges come after the rows; not read
         except _Forbidden as exc:
             raise self._fail("xml-attack", f"工作表“{name}”含有 DTD/实体声明，出于安全原因拒绝读取") from exc
         except expat.ExpatError as exc:
             raise self._fail("corrupt-xml", f"工作表“{name}”的 XML 已损坏（{exc}）") from exc
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+        except (zipfile.BadZipFile, EOFError, OSError) as exc:
             raise self._fail("corrupt-zip", f"压缩包已损坏（工作表“{name}”：{exc}）") from exc
         except RuntimeError as exc:
             raise self._fail("encrypted", "工作簿设置了密码，请取消密码后另存为 .xlsx") from exc
-        except ValueError as exc:  # a malformed cell reference
-            raise self._fail("corrupt-xml", f"工作表“{name}”的单元格地址无效（{exc}）") from exc
+        except ValueError as exc:  # a malformed cell reference, or zlib data error
+            raise self._fail("corrupt-xml", f"工作表“{name}”的数据已损坏（{exc}）") from exc
         return sd
 
 

@@ -1,0 +1,282 @@
+"""Command line: a thin layer over the Python API.  Everything printed is Chinese.
+
+Exit codes: 0 success / no errors, 1 errors found (or inputs excluded from a
+merge), 2 the file cannot be read as a template (or nothing could be merged),
+3 wrong usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+from . import __version__
+from .errors import WorkbookError
+from .findings import ERROR, CheckReport
+
+EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE, EXIT_USAGE = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # noqa: D401 - argparse API
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"参数错误：{message}\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="govinfo-xlsx", description="政府信息公开工作年度报告：填报模板、读取校验、报告生成与逐级汇总。")
+    p.add_argument("--version", action="version", version=f"govinfo-xlsx {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
+
+    t = sub.add_parser("template", help="生成受保护的 Excel 填报模板")
+    t.add_argument("-o", "--output", required=True, help="输出的 .xlsx 文件")
+    t.add_argument("--year", type=int, help="报告年度，例如 2024")
+    t.add_argument("--org", default="", help="机关名称")
+    t.add_argument("--password", help="工作表保护密码（可选）")
+    t.add_argument("--from", dest="previous", metavar="上年工作簿",
+                   help="由上年已填报的工作簿生成本年模板：沿用封面，并把上年“结转下年度继续办理”填入本年“上年结转”")
+
+    c = sub.add_parser("check", help="读取并校验已填报的工作簿")
+    c.add_argument("file", help="已填报的 .xlsx 文件")
+    c.add_argument("--json", action="store_true", help="以 JSON 输出")
+    c.add_argument("--strict", action="store_true", help="未填写的单元格视为错误")
+    c.add_argument("--year", type=int, help="要求的报告年度")
+    c.add_argument("--previous", metavar="上年工作簿", help="核对“上年结转”与上年“结转下年度继续办理”是否一致")
+    c.add_argument("--annotate", metavar="输出.xlsx", help="另存一份标注了问题单元格的工作簿")
+
+    e = sub.add_parser("export", help="导出数据（JSON 或 CSV）")
+    e.add_argument("file")
+    e.add_argument("--format", choices=["json", "csv"], default="json", help="输出格式（默认 json）")
+    e.add_argument("-o", "--output", help="输出文件（默认打印到屏幕）")
+
+    r = sub.add_parser("report", help="生成年度报告（Markdown、HTML 或 Word）")
+    r.add_argument("file")
+    r.add_argument("-o", "--output", required=True, help="输出文件：.md、.html 或 .docx")
+    r.add_argument("--force", action="store_true", help="存在错误时仍然生成")
+    r.add_argument("--previous", metavar="上年工作簿", help="加入与上年主要数据的对比")
+    r.add_argument("--year", type=int, help="要求的报告年度")
+
+    m = sub.add_parser("merge", help="汇总多个单位的工作簿")
+    m.add_argument("inputs", nargs="+", help="工作簿文件或文件夹")
+    m.add_argument("-o", "--output", required=True, help="汇总工作簿 .xlsx")
+    m.add_argument("--org", default="", help="汇总单位名称")
+    m.add_argument("--year", type=int, help="报告年度（默认取各单位一致的年度）")
+    m.add_argument("--roster", help="应报单位名单（.csv 或 .xlsx，第一列为机关名称）")
+    m.add_argument("--report", help="同时生成汇总报告：.md、.html 或 .docx")
+    m.add_argument("--jobs", type=int, default=0, help="并行读取的进程数（默认：全部 CPU 核）")
+    m.add_argument("--strict", action="store_true", help="有任何单位被排除时不写汇总结果；未填写视为错误")
+    m.add_argument("--quiet", action="store_true", help="不显示进度")
+    m.add_argument("--json", action="store_true", help="以 JSON 输出汇总结果")
+    return p
+
+
+# ---------------------------------------------------------------------------
+# Text rendering of a check report.
+
+
+def render_report(rep: CheckReport, fmt_sheets: Sequence[str] = ()) -> str:
+    """A check report as readable Chinese text, grouped by sheet."""
+    lines = [f"文件：{rep.file}", f"机关名称：{rep.org or '（未填写）'}　报告年度：{rep.year or '（未填写）'}"]
+    n_err, n_warn = len(rep.errors), len(rep.warnings)
+    if rep.ok and not n_warn:
+        lines.append("结果：校验通过，未发现问题。")
+    elif rep.ok:
+        lines.append(f"结果：校验通过（无错误），有 {n_warn} 条提示。")
+    else:
+        lines.append(f"结果：发现 {n_err} 个错误、{n_warn} 条提示，请修改后重新提交。")
+    groups: OrderedDict[str, list[Any]] = OrderedDict((s, []) for s in fmt_sheets)
+    groups.setdefault("", [])
+    for f in rep.findings:
+        groups.setdefault(f.sheet, []).append(f)
+    for sheet, items in groups.items():
+        if not items:
+            continue
+        lines.append("")
+        lines.append(f"【{sheet or '整个工作簿'}】")
+        blanks = [f for f in items if f.rule == "blank-input" and f.severity != ERROR]
+        for f in items:
+            if f in blanks:
+                continue
+            mark = "✗ 错误" if f.severity == ERROR else "！提示"
+            where = "、".join(c.split("!", 1)[-1] for c in f.cells)
+            lines.append(f"  {mark}{'［' + where + '］' if where else ''} {f.message}")
+        if blanks:
+            addrs = [c.split("!", 1)[-1] for f in blanks for c in f.cells]
+            shown = "、".join(addrs[:12]) + (f" 等 {len(addrs)} 个" if len(addrs) > 12 else "")
+            lines.append(f"  ！提示 {len(addrs)} 个单元格未填写，按 0 计：{shown}")
+    return "\n".join(lines) + "\n"
+
+
+def _write_text(path: str | None, text: str, bom: bool = False) -> None:
+    if path is None:
+        sys.stdout.write(text)
+        return
+    from ._io import atomic_path
+
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8-sig" if bom else "utf-8")
+
+
+def _fail(exc: WorkbookError, as_json: bool = False) -> int:
+    if as_json:
+        print(json.dumps({"file": exc.path, "ok": False, "error": exc.reason, "message": str(exc)},
+                         ensure_ascii=False))
+    else:
+        print(str(exc), file=sys.stderr)
+    return EXIT_UNREADABLE
+
+
+def _same_as_input(out: str, inputs: Sequence[str]) -> bool:
+    from ._io import same_file
+
+    return any(same_file(out, i) or os.path.abspath(out) == os.path.abspath(i) for i in inputs)
+
+
+# ---------------------------------------------------------------------------
+# Commands.
+
+
+def cmd_template(a: argparse.Namespace) -> int:
+    from .carryover import write_next_year
+    from .template import write_template
+
+    if a.previous:
+        if _same_as_input(a.output, [a.previous]):
+            print("输出文件不能覆盖上年工作簿。", file=sys.stderr)
+            return EXIT_USAGE
+        try:
+            info = write_next_year(a.previous, a.output, year=a.year, org=a.org or None, password=a.password)
+        except WorkbookError as exc:
+            return _fail(exc)
+        print(f"已生成 {info['year']} 年度填报模板：{a.output}（已由上年工作簿填入“上年结转”）")
+        return EXIT_OK
+    write_template(a.output, year=a.year, org=a.org, password=a.password)
+    print(f"已生成填报模板：{a.output}")
+    return EXIT_OK
+
+
+def _read_and_check(path: str, strict: bool, year: int | None, previous: str | None) -> tuple[Any, CheckReport]:
+    from .reader import read_workbook
+    from .validate import validate
+
+    wb = read_workbook(path)
+    prev = read_workbook(previous) if previous else None
+    return wb, validate(wb, strict=strict, year=year, previous=prev)
+
+
+def cmd_check(a: argparse.Namespace) -> int:
+    try:
+        wb, rep = _read_and_check(a.file, a.strict, a.year, a.previous)
+    except WorkbookError as exc:
+        return _fail(exc, a.json)
+    if a.annotate:
+        from .annotate import annotate
+
+        try:
+            annotate(a.file, rep, a.annotate)
+        except ValueError as exc:
+            print(str(exc), file=sys.stderr)
+            return EXIT_USAGE
+    if a.json:
+        print(rep.to_json())
+    else:
+        sys.stdout.write(render_report(rep, [s.name for s in wb.format.layout.sheets]))
+        if a.annotate:
+            print(f"\n已另存标注问题单元格的工作簿：{a.annotate}")
+    return EXIT_OK if rep.ok else EXIT_ERRORS
+
+
+def cmd_export(a: argparse.Namespace) -> int:
+    from .export import to_csv, to_dict
+    from .reader import read_workbook
+
+    try:
+        wb = read_workbook(a.file)
+    except WorkbookError as exc:
+        return _fail(exc)
+    if a.output and _same_as_input(a.output, [a.file]):
+        print("输出文件不能覆盖输入的工作簿。", file=sys.stderr)
+        return EXIT_USAGE
+    if a.format == "csv":
+        _write_text(a.output, to_csv(wb), bom=bool(a.output))
+    else:
+        _write_text(a.output, json.dumps(to_dict(wb), ensure_ascii=False, indent=2) + "\n")
+    return EXIT_OK
+
+
+def cmd_report(a: argparse.Namespace) -> int:
+    from .report import convert
+
+    if _same_as_input(a.output, [a.file]):
+        print("输出文件不能覆盖输入的工作簿。", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        result = convert(a.file, a.output, force=a.force, previous=a.previous, year=a.year)
+    except WorkbookError as exc:
+        return _fail(exc)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    rep = result.check
+    if not result.written:
+        sys.stdout.write(render_report(rep, [s.name for s in result.workbook.format.layout.sheets]))
+        print("\n工作簿存在错误，未生成报告。请修改后重试，或使用 --force 强制生成。")
+        return EXIT_ERRORS
+    for f in rep.warnings:
+        if f.rule != "blank-input":
+            print(f"！提示 {f.message}")
+    if rep.errors:
+        print(f"！注意：工作簿存在 {len(rep.errors)} 个错误，已按 --force 生成报告。")
+    print(f"已生成报告：{a.output}")
+    return EXIT_OK
+
+
+def cmd_merge(a: argparse.Namespace) -> int:
+    from .merge import merge
+
+    if _same_as_input(a.output, a.inputs) or (a.report and _same_as_input(a.report, a.inputs)):
+        print("输出文件不能覆盖输入的工作簿。", file=sys.stderr)
+        return EXIT_USAGE
+    progress = not a.quiet and sys.stderr.isatty()
+    try:
+        res = merge(a.inputs, a.output, org=a.org, year=a.year, roster=a.roster, report=a.report,
+                    jobs=a.jobs or None, strict=a.strict, progress=progress)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    if a.json:
+        print(json.dumps(res.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        sys.stdout.write(res.summary())
+    return res.exit_code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``govinfo-xlsx`` command."""
+    parser = _parser()
+    a = parser.parse_args(argv)
+    if a.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    handler = {"template": cmd_template, "check": cmd_check, "export": cmd_export, "report": cmd_report,
+               "merge": cmd_merge}[a.command]
+    try:
+        return handler(a)
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return 130
+    except WorkbookError as exc:
+        return _fail(exc)
+    except OSError as exc:
+        print(f"无法写入或读取文件：{exc.filename or ''}（{exc.strerror}）", file=sys.stderr)
+        return EXIT_UNREADABLE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

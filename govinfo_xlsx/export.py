@@ -1,0 +1,81 @@
+"""Export a read workbook as plain data: JSON for programs, tidy CSV for analysts.
+
+The shapes follow the format definition: a table of several blocks (表二)
+becomes a mapping by row label, a table of one labelled block (表三) a list of
+rows in the format's order, a table of one unlabelled row (表四) a flat list.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from .format import ReportFormat, Table
+from .reader import FilledWorkbook
+
+__all__ = ["to_dict", "to_long_frame", "to_csv"]
+
+#: Column names of the tidy CSV (what analysts see).
+LONG_COLUMNS = ["机关名称", "报告年度", "表格", "行", "列", "数值", "单元格代码"]
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        return int(v) if v == v.to_integral_value() else float(v)
+    return v
+
+
+def _table_shape(table: Table, numbers: dict[str, Any]) -> Any:
+    def row_values(block: Any, row: Any) -> list[Any]:
+        return [_plain(numbers.get(f"{table.code}.{row.code}.{c.code}")) for c in block.columns]
+
+    if len(table.blocks) > 1:
+        out: dict[str, Any] = {}
+        for block, row in table.iter_rows():
+            vals = row_values(block, row)
+            out[row.label] = vals if len(vals) > 1 else vals[0]
+        return out
+    block = table.blocks[0]
+    if len(block.rows) == 1 and not block.rows[0].path:
+        return row_values(block, block.rows[0])
+    return [row_values(block, row) for row in block.rows]
+
+
+def to_dict(wb: FilledWorkbook) -> dict[str, Any]:
+    """The workbook as JSON-ready data: ``org``, ``year``, ``table2``… , ``prose``, ``cover``.
+
+    Totals are recomputed; a cell that could not be read (and every total
+    depending on it) is ``None``, never a silent zero.
+    """
+    fmt: ReportFormat = wb.format
+    numbers = wb.numbers(invalid_as_none=True)
+    out: dict[str, Any] = {"org": wb.org, "year": wb.year, "format": f"{fmt.format_id}/{fmt.version}"}
+    for table in fmt.tables:
+        out["table" + table.code.lstrip("t")] = _table_shape(table, numbers)
+    out["prose"] = {fmt.cells[c].label: wb.prose.get(c, "") for c in fmt.prose_cells}
+    out["cover"] = {fmt.cells[c].label: wb.cover.get(c) for c in fmt.cover_cells}
+    return out
+
+
+def to_long_frame(wb: FilledWorkbook) -> pd.DataFrame:
+    """Every numeric cell as one row: org, year, table, row label, column label, value, code."""
+    fmt = wb.format
+    numbers = wb.numbers(invalid_as_none=True)
+    rows = []
+    for code in fmt.number_codes:
+        cell = fmt.cells[code]
+        table = fmt.table(cell.table or "")
+        rows.append([wb.org, wb.year, table.title, cell.row_label or table.title, cell.col_label,
+                     _plain(numbers.get(code)), code])
+    return pd.DataFrame(rows, columns=LONG_COLUMNS)
+
+
+def to_csv(wb: FilledWorkbook) -> str:
+    """The tidy table as CSV text (write it with a UTF-8 BOM for Excel)."""
+    buf = io.StringIO()
+    to_long_frame(wb).to_csv(buf, index=False, quoting=csv.QUOTE_MINIMAL)
+    return buf.getvalue()

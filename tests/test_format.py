@@ -1,0 +1,89 @@
+"""The format descriptor: labels verbatim from the national format, codes, relations."""
+
+import json
+
+import pytest
+
+from govinfo_xlsx.format import FormatError, available_formats, from_descriptor
+
+# Transcribed independently from FORMAT.md (国办公开办函〔2021〕30号).
+T3_ROWS = [
+    "一、本年新收政府信息公开申请数量", "二、上年结转政府信息公开申请数量", "（一）予以公开",
+    "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", "1.属于国家秘密", "2.其他法律行政法规禁止公开",
+    '3.危及"三安全一稳定"', "4.保护第三方合法权益", "5.属于三类内部事务信息", "6.属于四类过程性信息",
+    "7.属于行政执法案卷", "8.属于行政查询事项", "1.本机关不掌握相关政府信息", "2.没有现成信息需要另行制作",
+    "3.补正后申请内容仍不明确", "1.信访举报投诉类申请", "2.重复申请", "3.要求提供公开出版物",
+    "4.无正当理由大量反复申请", "5.要求行政机关确认或重新出具已获取信息",
+    "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+    "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", "3.其他", "（七）总计",
+    "四、结转下年度继续办理",
+]
+T3_COLS = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+T4_COLS = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 3
+
+
+def test_table3_rows_and_columns_verbatim_in_order(fmt):
+    t3 = fmt.table("t3")
+    assert [r.label for _, r in t3.iter_rows()] == T3_ROWS
+    assert [c.label for c in t3.blocks[0].columns] == T3_COLS
+    groups = {r.path[1] for _, r in t3.iter_rows() if len(r.path) == 3}
+    assert groups == {"（三）不予公开", "（四）无法提供", "（五）不予处理", "（六）其他处理"}
+
+
+def test_table2_and_table4_labels(fmt):
+    t2 = fmt.table("t2")
+    assert [b.caption for b in t2.blocks] == ["第二十条第（一）项", "第二十条第（五）项", "第二十条第（六）项",
+                                              "第二十条第（八）项"]
+    assert [r.label for _, r in t2.iter_rows()] == ["规章", "行政规范性文件", "行政许可", "行政处罚", "行政强制",
+                                                   "行政事业性收费"]
+    assert [c.label for c in t2.blocks[0].columns] == ["本年制发件数", "本年废止件数", "现行有效件数"]
+    assert t2.blocks[3].kind == "money"
+    t4 = fmt.table("t4")
+    assert [c.label for c in t4.blocks[0].columns] == T4_COLS
+    assert [c.path[0] for c in t4.blocks[0].columns] == ["行政复议"] * 5 + ["行政诉讼"] * 10
+
+
+def test_cell_counts_and_codes(fmt):
+    # 表二 10 inputs; 表三 24 rows x 6 columns of inputs; 表四 12 inputs
+    assert len(fmt.input_codes) == 10 + 24 * 6 + 12
+    assert len(fmt.number_codes) == 10 + 25 * 7 + 15
+    assert fmt.cells["t3.r24.c7"].role == "derived"
+    assert fmt.cells["t4.r1.c05"].sum_of == ("t4.r1.c01", "t4.r1.c02", "t4.r1.c03", "t4.r1.c04")
+    assert set(fmt.cells["t3.r24.c1"].sum_of) == {f"t3.r{i:02d}.c1" for i in range(3, 24)}
+
+
+def test_relations_cover_every_printed_rule(fmt):
+    balance = [r for r in fmt.relations if r.id == "t3-balance"]
+    assert len(balance) == 7
+    assert balance[0].left == ("t3.r01.c1", "t3.r02.c1") and balance[0].right == ("t3.r24.c1", "t3.r25.c1")
+    derived = [r for r in fmt.relations if r.derived]
+    assert len(derived) == 25 + 6 + 3
+
+
+def test_derived_order_puts_parts_first(fmt):
+    seen = set(fmt.input_codes)
+    for code in fmt.derived_codes:
+        assert set(fmt.cells[code].sum_of) <= seen
+        seen.add(code)
+
+
+def test_descriptor_round_trips(fmt):
+    again = from_descriptor(fmt.to_descriptor(), source="copy")
+    assert again.fingerprint == fmt.fingerprint
+    assert [c.ref for c in again.cells.values()] == [c.ref for c in fmt.cells.values()]
+
+
+@pytest.mark.parametrize("mutate, needle", [
+    (lambda d: d["tables"][1]["blocks"][0]["rows"][23].__setitem__("sum_of_rows", ["r99"]), "unknown cell"),
+    (lambda d: d["kinds"]["count"].__setitem__("prompt", "字" * 300), "too long"),
+    (lambda d: d["sections"][0].__setitem__("sheet", "一[总体]"), "invalid sheet name"),
+])
+def test_malformed_descriptor_is_refused(fmt, mutate, needle):
+    d = json.loads(json.dumps(fmt.descriptor))
+    mutate(d)
+    with pytest.raises(FormatError, match=needle):
+        from_descriptor(d, source="bad.json")
+
+
+def test_registry_lists_shipped_version():
+    assert ("govinfo-annual-report", "2021") in available_formats()

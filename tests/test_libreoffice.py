@@ -1,0 +1,109 @@
+"""The template in a real spreadsheet engine: LibreOffice Calc over UNO."""
+
+import pytest
+
+from govinfo_xlsx.reader import read_workbook
+from govinfo_xlsx.validate import validate
+
+from .conftest import cell_value, consistent_values, write_filled
+
+pytestmark = pytest.mark.libreoffice
+
+
+@pytest.fixture(scope="module")
+def lo_results(lo, template_path, fmt, tmp_path_factory):
+    """One LibreOffice session for the module: blank template, filled workbook, clerk's fill."""
+    d = tmp_path_factory.mktemp("lo")
+    vals = consistent_values(fmt, seed=7)
+    vals["t3.r25.c3"] += 2  # one failing column (and the 总计 column)
+    filled = write_filled(d / "filled.xlsx", fmt, vals)
+    # A clerk fills the blank template by hand: every input plus two attempts at locked cells.
+    clerk_vals = consistent_values(fmt, seed=11)
+    fills = []
+    for code, v in clerk_vals.items():
+        c = fmt.cells[code]
+        fills.append({"sheet": c.sheet, "cell": c.address, "value": float(v)})
+    for code in ("t3.r01.c7", "t4.r1.c05"):
+        c = fmt.cells[code]
+        fills.append({"sheet": c.sheet, "cell": c.address, "value": 999})
+    fills.append({"sheet": fmt.cells["s5"].sheet, "cell": fmt.cells["s5"].address, "value": "=1+1 不是公式"})
+    jobs = [
+        {"file": str(template_path)},
+        {"file": str(filled)},
+        {"file": str(template_path), "fill": fills, "save": str(d / "clerk.xlsx")},
+    ]
+    blank, filled_res, clerk = lo(jobs)
+    return {"blank": blank, "filled": filled_res, "clerk": clerk, "vals": vals, "clerk_vals": clerk_vals,
+            "clerk_path": d / "clerk.xlsx"}
+
+
+def _assert_cache_equals_recalc(result):
+    for sheet, cached in result["cached"].items():
+        recalced = result["sheets"][sheet]["values"]
+        assert cached == recalced, sheet
+
+
+def test_blank_template_cached_results_equal_libreoffice(lo_results, fmt):
+    res = lo_results["blank"]
+    _assert_cache_equals_recalc(res)
+    st = fmt.layout.status_cell
+    assert cell_value(res, st.sheet, st.row, st.col) == "校验通过"
+    bc = fmt.layout.blank_cell
+    assert cell_value(res, bc.sheet, bc.row, bc.col) == len(fmt.input_codes)
+
+
+def test_filled_workbook_cached_results_equal_libreoffice(lo_results, fmt):
+    res = lo_results["filled"]
+    _assert_cache_equals_recalc(res)
+    totals = fmt.compute(lo_results["vals"])
+    for code in fmt.derived_codes:
+        c = fmt.cells[code]
+        assert cell_value(res, c.sheet, c.row, c.col) == pytest.approx(float(totals[code])), code
+    st = fmt.layout.status_cell
+    assert cell_value(res, st.sheet, st.row, st.col) == "存在 2 处不一致"
+
+
+def test_no_formula_errors_anywhere(lo_results):
+    for key in ("blank", "filled", "clerk"):
+        for sheet, snap in lo_results[key]["sheets"].items():
+            assert snap["errors"] == [], (key, sheet)
+
+
+def test_protection_holds_in_libreoffice(lo_results, fmt):
+    res = lo_results["blank"]
+    inputs = {(c.sheet, c.address) for c in fmt.cells.values() if c.role == "input"}
+    for sheet, snap in res["sheets"].items():
+        assert snap["protected"], sheet
+        for addr, locked in snap["locked"].items():
+            if (sheet, addr) in inputs:
+                assert not locked, (sheet, addr)
+    for sheet, addr in inputs:
+        assert res["sheets"][sheet]["locked"][addr] is False
+    # the locked totals refused the clerk's typing
+    assert sorted(lo_results["clerk"]["refused"]) == sorted(
+        fmt.cells[c].ref for c in ("t3.r01.c7", "t4.r1.c05"))
+
+
+def test_every_input_validated_in_libreoffice(lo_results, fmt):
+    res = lo_results["blank"]
+    expected = {"count": "WHOLE", "year": "WHOLE", "money": "DECIMAL", "text": "TEXT_LEN"}
+    for c in fmt.cells.values():
+        if c.role == "input":
+            assert res["sheets"][c.sheet]["validation"][c.address] == expected[c.kind], c.ref
+
+
+def test_clerk_fill_recalculates_and_reads_back_exactly(lo_results, fmt):
+    res = lo_results["clerk"]
+    totals = fmt.compute(lo_results["clerk_vals"])
+    for code in fmt.derived_codes:
+        c = fmt.cells[code]
+        assert cell_value(res, c.sheet, c.row, c.col) == pytest.approx(float(totals[code])), code
+    st = fmt.layout.status_cell
+    assert cell_value(res, st.sheet, st.row, st.col) == "校验通过"
+    wb = read_workbook(lo_results["clerk_path"])
+    for code, v in lo_results["clerk_vals"].items():
+        assert wb.values[code] == v, code
+    assert wb.prose["s5"] == "=1+1 不是公式"
+    rep = validate(wb)
+    assert rep.ok, [f.message for f in rep.errors]
+    assert [f.rule for f in rep.findings if f.rule in ("stale-total", "total-sum")] == []
