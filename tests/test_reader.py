@@ -1,0 +1,154 @@
+"""Reading filled workbooks: normalisation of what clerks type, and tampered layouts."""
+
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from govinfo_xlsx.errors import WorkbookError
+from govinfo_xlsx.reader import read_workbook
+from govinfo_xlsx.validate import validate
+
+from .conftest import consistent_values, fill_openpyxl, write_filled
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory, fmt):
+    d = tmp_path_factory.mktemp("good")
+    vals = consistent_values(fmt, seed=5)
+    return write_filled(d / "good.xlsx", fmt, vals), vals
+
+
+def test_reads_every_value_exactly(good, fmt):
+    path, vals = good
+    wb = read_workbook(path)
+    assert wb.values == vals
+    assert isinstance(wb.values["t2.r6.c1"], Decimal)
+    assert wb.org == "测试县人民政府办公室" and wb.year == 2024
+    assert wb.prose["s5"] == "五、存在的主要问题及改进情况的内容。"
+    assert wb.cover["cover.date"] == "2025-01-15"
+    assert validate(wb).findings == []
+
+
+def test_table_frames_are_labelled(good, fmt):
+    path, vals = good
+    t3 = read_workbook(path).table("t3")
+    assert t3.shape == (25, 7)
+    row = ("一、本年新收政府信息公开申请数量", "", "")
+    assert t3.loc[row, ("申请人情况", "自然人", "")] == vals["t3.r01.c1"]
+    assert t3.loc[row, ("总计", "", "")] == sum(vals[f"t3.r01.c{i}"] for i in range(1, 7))
+    t4 = read_workbook(path).table("t4")
+    assert t4.shape == (1, 15)
+    assert t4.columns[4] == ("行政复议", "总计", "")
+
+
+@pytest.mark.parametrize("typed, expected, note", [
+    ("12", 12, "文本格式的数字"),
+    ("１２", 12, "全角数字"),
+    ("1,234", 1234, "千位分隔符"),
+    (" 7 ", 7, "首尾空格"),
+    ("12.0", 12, "文本格式的数字"),
+    ("\u30003\u3000", 3, "首尾空格"),
+])
+def test_normalised_text_numbers_warn_on_their_cell(tmp_path, fmt, template_path, typed, expected, note):
+    code = "t3.r05.c2"
+    p = fill_openpyxl(template_path, tmp_path / "n.xlsx", fmt, {code: typed})
+    wb = read_workbook(p)
+    assert wb.values[code] == expected
+    found = [f for f in wb.findings if f.rule == "normalised-number"]
+    assert [(f.cells, f.severity) for f in found] == [((fmt.cells[code].ref,), "warning")]
+    assert note in found[0].message
+
+
+@pytest.mark.parametrize("typed", ["无", "十二", "-", "3件", "TRUE"])
+def test_non_numbers_are_errors_never_zero(tmp_path, fmt, template_path, typed):
+    code = "t4.r1.c02"
+    value = True if typed == "TRUE" else typed
+    p = fill_openpyxl(template_path, tmp_path / "x.xlsx", fmt, {code: value})
+    rep = validate(read_workbook(p))
+    errs = [(f.rule, f.cells) for f in rep.errors]
+    assert errs == [("not-a-number", (fmt.cells[code].ref,))]
+    assert read_workbook(p).numbers(invalid_as_none=True)["t4.r1.c05"] is None
+
+
+def test_formula_in_input_uses_cached_value_or_errors(tmp_path, fmt, template_path):
+    code = "t2.r3.c1"
+    p = fill_openpyxl(template_path, tmp_path / "f.xlsx", fmt, {code: "=2+3"}, formulas=True)
+    wb = read_workbook(p)  # openpyxl writes no cached value
+    assert [(f.rule, f.severity) for f in wb.findings] == [("formula-in-input", "error")]
+    assert code in wb.invalid
+
+
+def test_blank_inputs_are_warnings_or_errors_when_strict(template_path, fmt):
+    wb = read_workbook(template_path)
+    rep = validate(wb)
+    blanks = [f for f in rep.findings if f.rule == "blank-input"]
+    assert len(blanks) == len(fmt.input_codes) and all(f.severity == "warning" for f in blanks)
+    strict = validate(wb, strict=True)
+    assert len([f for f in strict.errors if f.rule == "blank-input"]) == len(fmt.input_codes)
+
+
+def test_label_edited_is_layout_error(tmp_path, fmt, template_path):
+    wb = openpyxl.load_workbook(template_path)
+    ws = wb[fmt.table("t3").sheet]
+    ws["A6"] = "一、本年新收申请"
+    wb.save(tmp_path / "l.xlsx")
+    with pytest.raises(WorkbookError) as ei:
+        read_workbook(tmp_path / "l.xlsx")
+    assert ei.value.reason == "layout-changed"
+    assert "A6" in str(ei.value) and "一、本年新收政府信息公开申请数量" in str(ei.value)
+
+
+def test_rows_inserted_is_layout_error(tmp_path, fmt, template_path):
+    wb = openpyxl.load_workbook(template_path)
+    wb[fmt.table("t3").sheet].insert_rows(8)
+    wb.save(tmp_path / "i.xlsx")
+    with pytest.raises(WorkbookError) as ei:
+        read_workbook(tmp_path / "i.xlsx")
+    assert ei.value.reason == "layout-changed"
+
+
+def test_sheet_renamed_is_reported(tmp_path, fmt, template_path):
+    wb = openpyxl.load_workbook(template_path)
+    wb[fmt.table("t4").sheet].title = "表四"
+    wb.save(tmp_path / "r.xlsx")
+    with pytest.raises(WorkbookError) as ei:
+        read_workbook(tmp_path / "r.xlsx")
+    assert ei.value.reason == "sheet-missing"
+    assert fmt.table("t4").sheet in str(ei.value) and "表四" in str(ei.value)
+
+
+def test_other_version_and_other_workbook(tmp_path, fmt, template_path):
+    wb = openpyxl.load_workbook(template_path)
+    meta = wb[fmt.sheet_names["meta"]]
+    for row in meta.iter_rows():
+        if row[0].value == "format_version":
+            row[1].value = "2031"
+    wb.save(tmp_path / "v.xlsx")
+    with pytest.raises(WorkbookError) as ei:
+        read_workbook(tmp_path / "v.xlsx")
+    assert ei.value.reason == "unsupported-version" and "2031" in str(ei.value)
+
+    other = openpyxl.Workbook()
+    other.active["A1"] = "随便什么表"
+    other.save(tmp_path / "o.xlsx")
+    with pytest.raises(WorkbookError) as ei:
+        read_workbook(tmp_path / "o.xlsx")
+    assert ei.value.reason == "not-a-template"
+
+
+def test_hidden_sheet_and_extra_sheet_warn(tmp_path, fmt, template_path):
+    wb = openpyxl.load_workbook(template_path)
+    wb[fmt.table("t2").sheet].sheet_state = "hidden"
+    wb.create_sheet("草稿")
+    wb.save(tmp_path / "h.xlsx")
+    rules = {f.rule for f in read_workbook(tmp_path / "h.xlsx").findings}
+    assert {"hidden-sheet", "extra-sheet"} <= rules
+
+
+def test_total_overwritten_by_a_number(tmp_path, fmt, template_path):
+    code = "t3.r01.c7"
+    p = fill_openpyxl(template_path, tmp_path / "o.xlsx", fmt, {"t3.r01.c1": 2, code: 9})
+    rep = validate(read_workbook(p))
+    total = [f for f in rep.errors if f.rule == "total-sum"]
+    assert [(f.cells, f.expected, f.actual) for f in total] == [((fmt.cells[code].ref,), 2, 9)]
