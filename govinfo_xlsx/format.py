@@ -664,7 +664,8 @@ def _build_layout(fmt: ReportFormat) -> Layout:
     for f in cv["fields"]:
         labels.append(LabelCell(sn["cover"], r, 0, f["label"], role="label"))
         cells.append(Cell(code=f"cover.{f['code']}", sheet=sn["cover"], row=r, col=1, kind=f["kind"],
-                          role="input", label=f["label"], prompt=f.get("prompt", "")))
+                          role="input", label=f["label"], prompt=f.get("prompt", ""),
+                          optional=bool(f.get("optional"))))
         r += 1
     r += 1
     labels.append(LabelCell(sn["cover"], r, 0, cv["status_label"], role="label"))

@@ -243,7 +243,9 @@ def _check_sheets(pkg: XlsxPackage, fmt: ReportFormat) -> list[Finding]:
         raise WorkbookError("sheet-missing",
                             f"模板结构被改动：缺少工作表 {'、'.join(missing)}（可能被重命名或删除）{hint}", pkg.path)
     findings = []
-    extra = [n for n in present if n not in expected]
+    rollup = fmt.descriptor.get("rollup", {})
+    known_extra = {rollup.get("units_sheet"), rollup.get("sources_sheet")}
+    extra = [n for n in present if n not in expected and n not in known_extra]
     if extra:
         findings.append(Finding("extra-sheet", WARNING, f"工作簿中多出工作表 {'、'.join(extra)}，其内容不会被读取。"))
     order = [n for n in present if n in expected]

@@ -23,3 +23,7 @@ TOLERANCE = 1e-6
 #: Timestamp written into generated workbooks so the same inputs give the
 #: same bytes.
 FIXED_TIMESTAMP = (2021, 1, 1, 0, 0, 0)
+
+# Merge -------------------------------------------------------------------------
+#: Most files a worker reads and validates in one task (validation is vectorised per chunk).
+MERGE_CHUNK = 32

@@ -212,7 +212,7 @@ def _cover_findings(wb: FilledWorkbook, year: int | None) -> list[Finding]:
     out = []
     for code, cell in fmt.cover_cells.items():
         v = wb.cover.get(code)
-        if v in (None, ""):
+        if v in (None, "") and not cell.optional:
             out.append(Finding("empty-cover-field", WARNING, f"封面「{cell.label}」（{cell.ref}）未填写。",
                                (cell.ref,), codes=(code,)))
     ycell = fmt.cover_cells.get("cover.year")
