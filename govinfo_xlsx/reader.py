@@ -13,6 +13,7 @@ compared.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import os
 import re
 import unicodedata
@@ -259,16 +260,27 @@ def _check_sheets(pkg: XlsxPackage, fmt: ReportFormat) -> list[Finding]:
     return findings
 
 
+@functools.lru_cache(maxsize=8)
+def _expected_names(fmt: ReportFormat) -> dict[str, tuple[Cell, set[str]]]:
+    out = {}
+    for cell in fmt.cells.values():
+        col = cell.address.rstrip("0123456789")
+        forms = {f"{quote_sheet(cell.sheet)}!${col}${cell.row + 1}", f"{cell.sheet}!${col}${cell.row + 1}",
+                 f"{cell.sheet}!{cell.address}", f"{quote_sheet(cell.sheet)}!{cell.address}"}
+        out[defined_name(cell.code)] = (cell, forms)
+    return out
+
+
 def _check_names(pkg: XlsxPackage, fmt: ReportFormat) -> list[str]:
     """Defined names that no longer point where the template put them."""
     problems = []
-    for cell in fmt.cells.values():
-        target = pkg.defined_names.get(defined_name(cell.code))
+    names = pkg.defined_names
+    for name, (cell, forms) in _expected_names(fmt).items():
+        target = names.get(name)
         if target is None:
             continue  # names may be lost by some applications; labels are checked too
-        expected = f"{quote_sheet(cell.sheet)}!${cell.address.rstrip('0123456789')}${cell.row + 1}"
         got = target.lstrip("=").strip()
-        if got.replace("'", "") != expected.replace("'", "") and got != f"{cell.sheet}!{cell.address}":
+        if got not in forms:
             problems.append(f"{cell.label} 应在 {cell.ref}，现在指向 {got}")
     return problems
 
@@ -301,6 +313,9 @@ def read_workbook(path: str | os.PathLike[str]) -> FilledWorkbook:
             raise WorkbookError("too-large", "文件过大，内存不足以读取", path) from exc
         except RecursionError as exc:
             raise WorkbookError("corrupt-xml", "文件结构异常（嵌套过深）", path) from exc
+        except Exception as exc:  # last resort: a damaged file must end in a message, never a traceback
+            raise WorkbookError("corrupt-file", f"文件内容已损坏，无法读取（{type(exc).__name__}: {exc}）",
+                                path) from exc
 
 
 def _read(pkg: XlsxPackage) -> FilledWorkbook:

@@ -17,10 +17,12 @@ This is the one place that touches untrusted bytes.  It
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,7 @@ _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def parse_ref(ref: str) -> tuple[int, int]:
     """``"D6"`` -> ``(5, 3)`` (zero-based row, col)."""
     m = _REF.match(ref)
@@ -81,6 +84,10 @@ class _Stop(Exception):
     pass
 
 
+class _Done(Exception):
+    """Everything needed from a sheet has been read."""
+
+
 class _Forbidden(Exception):
     pass
 
@@ -101,7 +108,19 @@ def _parser() -> Any:
 
 
 def _local(name: str) -> str:
-    return name.rsplit(":", 1)[-1]
+    return name.rsplit(":", 1)[-1] if ":" in name else name
+
+
+# Elements that may follow <sheetData> before the merged ranges, in schema
+# order (CT_Worksheet).  Anything else after sheetData (conditional formats,
+# data validations, page setup: most of a template's XML) is never needed,
+# so parsing stops there.
+_BEFORE_MERGES = frozenset({"sheetCalcPr", "sheetProtection", "protectedRanges", "protectedRange", "scenarios",
+                            "scenario", "inputCells", "autoFilter", "filterColumn", "sortState", "sortCondition",
+                            "dataConsolidate", "dataRefs", "dataRef", "customSheetViews", "customSheetView",
+                            "mergeCells", "mergeCell", "pane", "selection", "rowBreaks", "colBreaks", "brk",
+                            "customFilters", "customFilter", "filters", "filter", "dateGroupItem", "top10",
+                            "dynamicFilter", "colorFilter", "iconFilter", "extLst", "ext"})
 
 
 class XlsxPackage:
@@ -151,7 +170,7 @@ class XlsxPackage:
             raise self._fail("too-large", f"{name} 解压后有 {info.file_size // (1024 * 1024)} MB，超过上限")
         try:
             return self.zf.read(info)
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error) as exc:
             raise self._fail("corrupt-zip", f"压缩包已损坏（{name}：{exc}）") from exc
         except RuntimeError as exc:  # encrypted member
             raise self._fail("encrypted", "工作簿设置了密码，请在 Excel/WPS 中取消密码后另存为 .xlsx") from exc
@@ -274,7 +293,7 @@ class XlsxPackage:
             raise self._fail("corrupt-zip", f"工作表“{name}”的数据（{part}）缺失")
         shared = self.shared_strings()
         cur: dict[str, Any] = {"ref": None, "t": "n", "f": False, "v": None, "is": None, "in": None,
-                               "row": -1, "col": -1, "merges": set()}
+                               "row": -1, "col": -1, "merges": set(), "after_data": False}
         cells = sd.cells
 
         def start(tag_name: str, attrs: dict[str, str]) -> None:
@@ -307,6 +326,8 @@ class XlsxPackage:
                 cur["in"] = "t"
             elif tag in ("rPh",):
                 cur["in"] = "skip"
+            elif cur["after_data"] and tag not in _BEFORE_MERGES:
+                raise _Done()
             elif tag == "dimension":
                 sd.dimension = attrs.get("ref", "")
             elif tag == "mergeCell":
@@ -325,8 +346,12 @@ class XlsxPackage:
             tag = _local(tag_name)
             if tag in ("v", "f", "t", "rPh"):
                 cur["in"] = None
+            elif tag == "sheetData":
+                cur["after_data"] = True
             elif tag == "c":
                 r, c = cur["ref"]
+                if cur["v"] is None and cur["is"] is None and not cur["f"]:
+                    return  # an empty, only formatted cell
                 if r <= max_row and c <= max_col:
                     cells[(r, c)] = _cell(cur["t"], cur["v"], cur["is"], cur["f"], shared)
 
@@ -348,13 +373,15 @@ class XlsxPackage:
                                                       f"{settings.MAX_MEMBER_BYTES // (1024 * 1024)} MB），拒绝读取")
                     p.Parse(chunk, False)
             sd.merges = cur["merges"]
+        except _Done:
+            sd.merges = cur["merges"]
         except _Stop:
             sd.merges = None  # beyond the table: merged ranges come after the rows; not read
         except _Forbidden as exc:
             raise self._fail("xml-attack", f"工作表“{name}”含有 DTD/实体声明，出于安全原因拒绝读取") from exc
         except expat.ExpatError as exc:
             raise self._fail("corrupt-xml", f"工作表“{name}”的 XML 已损坏（{exc}）") from exc
-        except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
             raise self._fail("corrupt-zip", f"压缩包已损坏（工作表“{name}”：{exc}）") from exc
         except RuntimeError as exc:
             raise self._fail("encrypted", "工作簿设置了密码，请取消密码后另存为 .xlsx") from exc
@@ -482,7 +509,7 @@ def open_package(path: str | os.PathLike[str]) -> XlsxPackage:
     except WorkbookError:
         zf.close()
         raise
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error) as exc:
         zf.close()
         raise WorkbookError("corrupt-zip", f"文件已损坏（{exc}）", p) from exc
     except RuntimeError as exc:
