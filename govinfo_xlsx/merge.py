@@ -391,9 +391,27 @@ def merge(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike[st
     return result
 
 
-def _key_figures(fmt: ReportFormat, vector: np.ndarray) -> dict[str, Any]:
-    numbers = fmt.compute(_unscale(fmt, vector))
-    return {f["id"]: sum((numbers[c] for c in f["sum"]), 0) for f in fmt.descriptor["key_figures"]}
+def _key_figure_matrix(fmt: ReportFormat) -> np.ndarray:
+    """Key figures as linear combinations of the (scaled) inputs: (n_figures, n_inputs)."""
+    from .validate import _matrices
+
+    m = _matrices(fmt)
+    row = {c: i for i, c in enumerate(m.all_codes)}
+    scales = _scales(fmt).astype(float)
+    return np.vstack([sum((m.derive[row[c]] for c in f["sum"]), np.zeros(len(m.inputs))) / scales
+                      for f in fmt.descriptor["key_figures"]])
+
+
+def _key_figures_many(fmt: ReportFormat, vectors: list[np.ndarray]) -> list[dict[str, Any]]:
+    """Key figures of many units at once (one matrix product)."""
+    if not vectors:
+        return []
+    figs = np.vstack(vectors).astype(float) @ _key_figure_matrix(fmt).T
+    ids = [f["id"] for f in fmt.descriptor["key_figures"]]
+    decimals = [max((fmt.kinds[fmt.cells[c].kind].decimals or 0) for c in f["sum"])
+                for f in fmt.descriptor["key_figures"]]
+    return [{i: (int(round(v)) if d == 0 else round(float(v), d)) for i, v, d in zip(ids, row, decimals, strict=True)}
+            for row in figs]
 
 
 def _write_rollup(result: MergeResult, values: dict[str, Any]) -> None:
@@ -415,6 +433,8 @@ def _write_rollup(result: MergeResult, values: dict[str, Any]) -> None:
         ws.set_column(1, 1, 30)
         ws.set_column(2, len(heads) - 1, 12)
         rows = [u for u in result.units if u.org and u.status in ("merged", "invalid", "other-year", "duplicate")]
+        with_vec = [u for u in rows if u.vector is not None]
+        kfs = dict(zip(map(id, with_vec), _key_figures_many(fmt, [u.vector for u in with_vec]), strict=True))
         for i, u in enumerate(rows, start=1):
             ws.write_number(i, 0, i, st.center)
             ws.write_string(i, 1, u.org, st.label)
@@ -423,10 +443,9 @@ def _write_rollup(result: MergeResult, values: dict[str, Any]) -> None:
             else:
                 ws.write_blank(i, 2, None, st.center)
             if u.vector is not None:
-                kf = _key_figures(fmt, u.vector)
+                kf = kfs[id(u)]
                 for j, f in enumerate(figures):
-                    v = kf[f["id"]]
-                    ws.write_number(i, 3 + j, float(v) if isinstance(v, Decimal) else v, st.cell)
+                    ws.write_number(i, 3 + j, kf[f["id"]], st.cell)
             else:
                 for j in range(len(figures)):
                     ws.write_blank(i, 3 + j, None, st.cell)
@@ -481,8 +500,8 @@ def rollup_sections(result: MergeResult) -> list[Any]:
     figures = fmt.descriptor["key_figures"]
     headers = [spec["units_headers"][1]] + [f["label"] for f in figures]
     rows, chart_rows = [], []
-    for u in result.merged:
-        kf = _key_figures(fmt, u.vector) if u.vector is not None else {}
+    merged = result.merged
+    for u, kf in zip(merged, _key_figures_many(fmt, [u.vector for u in merged]), strict=True):
         rows.append([u.org] + [fmt_number(kf.get(f["id"])) for f in figures])
         chart_rows.append((u.org, float(kf.get(spec["chart_figure"], 0))))
     table = Section(spec["units_sheet"], simple_table=(headers, rows))

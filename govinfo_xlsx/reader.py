@@ -26,7 +26,7 @@ import pandas as pd
 
 from .errors import WorkbookError
 from .findings import ERROR, WARNING, Finding
-from .format import Cell, ReportFormat, available_formats, cell_ref, defined_name, quote_sheet
+from .format import Cell, ReportFormat, a1, available_formats, cell_ref, defined_name, quote_sheet
 from .xlsxfile import RawCell, XlsxPackage, open_package, parse_ref
 
 __all__ = ["FilledWorkbook", "read_workbook", "normalise_number"]
@@ -179,8 +179,13 @@ def _exact(d: Decimal, kind: str) -> Any:
     return d.normalize() if d != 0 else Decimal(0)
 
 
+@functools.lru_cache(maxsize=4096)
+def _norm_label_str(text: str) -> str:
+    return _SPACES.sub("", unicodedata.normalize("NFKC", text))
+
+
 def _norm_label(text: Any) -> str:
-    return _SPACES.sub("", unicodedata.normalize("NFKC", str(text or "")))
+    return _norm_label_str(str(text or ""))
 
 
 def _text_value(raw: RawCell | None) -> str:
@@ -350,9 +355,7 @@ def _read(pkg: XlsxPackage) -> FilledWorkbook:
                     f"工作表“{sl.name}”在表格区域以外还有内容（至第 {max(dr, sd.max_row_seen) + 1} 行），这些内容不会被读取。",
                     (cell_ref(sl.name, max_row + 1, 0),)))
         if sd.merges is not None and sl.role == "table":
-            expected = {_merge_ref(lab.row, lab.col, lab.rowspan, lab.colspan) for lab in sl.labels
-                        if lab.rowspan > 1 or lab.colspan > 1}
-            expected |= {_merge_ref(c.row, c.col, 1, c.colspan) for c in sl.cells if c.colspan > 1}
+            expected = _expected_merges(fmt, sl.name)
             split = sorted(expected - {m.upper() for m in sd.merges})
             if split:
                 findings.append(Finding("merge-split", WARNING,
@@ -407,9 +410,16 @@ def _read(pkg: XlsxPackage) -> FilledWorkbook:
 
 
 def _merge_ref(row: int, col: int, rowspan: int, colspan: int) -> str:
-    from .format import a1
-
     return f"{a1(row, col)}:{a1(row + rowspan - 1, col + colspan - 1)}"
+
+
+@functools.lru_cache(maxsize=64)
+def _expected_merges(fmt: ReportFormat, sheet: str) -> frozenset[str]:
+    sl = fmt.layout.sheet(sheet)
+    out = {_merge_ref(lab.row, lab.col, lab.rowspan, lab.colspan) for lab in sl.labels
+           if lab.rowspan > 1 or lab.colspan > 1}
+    out |= {_merge_ref(c.row, c.col, 1, c.colspan) for c in sl.cells if c.colspan > 1}
+    return frozenset(out)
 
 
 def _where(cell: Cell) -> str:

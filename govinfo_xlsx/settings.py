@@ -12,6 +12,9 @@ MAX_TOTAL_BYTES = 2 * 1024 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
 #: Most zip members accepted.
 MAX_MEMBERS = 10_000
+#: Sheet parts up to this inflated size are read whole by the fast parser;
+#: larger ones are streamed with expat and parsing stops after the form.
+FAST_PARSE_BYTES = 4 * 1024 * 1024
 #: Most shared strings accepted.
 MAX_SHARED_STRINGS = 2_000_000
 

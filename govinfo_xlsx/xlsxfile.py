@@ -133,10 +133,14 @@ class XlsxPackage:
         self.defined_names: dict[str, str] = {}
         self.workbook_protected = False
         self._shared: list[str] | None = None
+        self._cal: Any = None
+        self._shared_plain: bool | None = None
         self._read_workbook()
 
     def close(self) -> None:
         self.zf.close()
+        if self._cal:
+            self._cal.close()
 
     def __enter__(self) -> XlsxPackage:
         return self
@@ -200,7 +204,9 @@ class XlsxPackage:
                 rels[attrs.get("Id", "")] = attrs.get("Target", "")
 
         self._parse(rels_data or b"", rel_start, "xl/_rels/workbook.xml.rels")
-        data = self._read_small("xl/workbook.xml")
+        data = self._read_small("xl/workbook.xml") or b""
+        if FAST_PATH and self._fast_workbook(data, rels):
+            return
         sheets: list[tuple[str, str, str]] = []
         names: dict[str, str] = {}
         state: dict[str, Any] = {"name": None, "buf": []}
@@ -209,13 +215,7 @@ class XlsxPackage:
             tag = _local(name)
             if tag == "sheet":
                 rid = next((v for k, v in attrs.items() if _local(k) == "id"), "")
-                target = rels.get(rid, "")
-                if target.startswith("/"):
-                    part = target.lstrip("/")
-                else:
-                    part = "xl/" + target
-                part = os.path.normpath(part).replace(os.sep, "/")
-                sheets.append((attrs.get("name", ""), part, attrs.get("state", "visible")))
+                sheets.append((attrs.get("name", ""), _part(rels.get(rid, "")), attrs.get("state", "visible")))
             elif tag == "definedName":
                 state["name"] = attrs.get("name", "") if "localSheetId" not in attrs else None
                 state["buf"] = []
@@ -234,6 +234,24 @@ class XlsxPackage:
         self._parse(data or b"", start, "xl/workbook.xml", end, text)
         self.sheets = sheets
         self.defined_names = names
+
+    def _fast_workbook(self, data: bytes, rels: dict[str, str]) -> bool:
+        """Sheets and defined names of workbook.xml with regular expressions; False if unusual."""
+        if b"<!DOCTYPE" in data[:4096] or b"<workbook" not in data[:4096]:
+            return False
+        sheets = []
+        for m in _SHEET_RE.finditer(data):
+            attrs = dict(_ATTR_RE.findall(m.group(1)))
+            rid = next((v for k, v in attrs.items() if k.endswith(b":id")), b"").decode("utf-8")
+            name = _xml_text(attrs.get(b"name", b""))
+            state = attrs.get(b"state", b"visible").decode("ascii", "replace")
+            sheets.append((name, _part(rels.get(rid, "")), state))
+        names = {_xml_text(n): _xml_text(v) for n, v in _DEFNAME_RE.findall(data)}
+        if not sheets or len(sheets) != data.count(b"<sheet ") or len(names) != data.count(b"<definedName ") - data.count(b" localSheetId="):
+            return False
+        self.sheets, self.defined_names = sheets, names
+        self.workbook_protected = b'lockStructure="1"' in data or b'lockStructure="true"' in data
+        return True
 
     # ---- shared strings ----------------------------------------------------
 
@@ -277,6 +295,70 @@ class XlsxPackage:
 
     # ---- sheets --------------------------------------------------------------
 
+    def _calamine(self) -> Any:
+        if self._cal is None:
+            try:
+                from python_calamine import CalamineWorkbook
+
+                self._cal = CalamineWorkbook.from_path(str(self.path))
+            except Exception:  # calamine refuses what expat may still read precisely
+                self._cal = False
+        return self._cal
+
+    def _fast_sheet(self, sd: SheetData, info: zipfile.ZipInfo, max_row: int, max_col: int) -> bool:
+        raw = self._read_small(info.filename) or b""
+        start = raw.find(b"<sheetData")
+        end = raw.find(b"</sheetData>")
+        # A DTD can only stand in the prolog, before the root element.
+        if start < 0 or end < 0 or b"<!DOCTYPE" in raw[: raw.find(b"<", raw.find(b"?>") + 1) + 9] \
+                or not self._plain_shared():
+            return False
+        cal = self._calamine()
+        if not cal:
+            return False
+        try:
+            grid = cal.get_sheet_by_name(sd.name).to_python(skip_empty_area=False)
+        except Exception:
+            return False
+        cells = sd.cells
+        for r, row in enumerate(grid[: max_row + 1]):
+            for c, v in enumerate(row[: max_col + 1]):
+                if v is None or v == "":
+                    continue
+                value, t = _calamine_value(v)
+                cells[(r, c)] = RawCell(value, t, False)
+        sd.max_row_seen = len(grid) - 1
+        data = raw[start:end]
+        for ref in _FORMULA_CELL.findall(data):
+            r, c = parse_ref(ref.decode("ascii"))
+            if r <= max_row and c <= max_col:
+                old = cells.get((r, c))
+                cells[(r, c)] = RawCell(old.value if old else None, old.type if old else "n", True)
+        for pattern in (_ERROR_CELL, _ERROR_CELL_2) if b't="e"' in data else ():
+            for ref, val in pattern.findall(data):
+                r, c = parse_ref(ref.decode("ascii"))
+                if r <= max_row and c <= max_col:
+                    old = cells.get((r, c))
+                    cells[(r, c)] = RawCell(val.decode("utf-8", "replace") or "#N/A", "e", bool(old and old.formula))
+        m = _DIM_RE.search(raw, 0, 4096)
+        if m:
+            sd.dimension = m.group(1).decode("ascii", "replace")
+        sd.merges = {x.decode("ascii", "replace") for x in _MERGE_RE.findall(raw, end)}
+        return True
+
+    def _plain_shared(self) -> bool:
+        """The shared strings part (read by calamine) has no DTD: checked once."""
+        if self._shared_plain is None:
+            info = self._member("xl/sharedStrings.xml")
+            if info is None:
+                self._shared_plain = True
+            else:
+                data = self._read_small(info.filename) or b""
+                if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data:
+                    raise self._fail("xml-attack", "xl/sharedStrings.xml 含有 DTD/实体声明，出于安全原因拒绝读取")
+                self._shared_plain = True
+        return self._shared_plain
+
     def read_sheet(self, name: str, max_row: int, max_col: int) -> SheetData:
         """Read the cells of rows ``0..max_row`` and columns ``0..max_col`` of a sheet.
 
@@ -291,6 +373,9 @@ class XlsxPackage:
         sd = SheetData(name=name, state=state)
         if info is None:
             raise self._fail("corrupt-zip", f"工作表“{name}”的数据（{part}）缺失")
+        if FAST_PATH and info.file_size <= settings.FAST_PARSE_BYTES and self._fast_sheet(sd, info, max_row, max_col):
+            return sd
+        sd.cells.clear()
         shared = self.shared_strings()
         cur: dict[str, Any] = {"ref": None, "t": "n", "f": False, "v": None, "is": None, "in": None,
                                "row": -1, "col": -1, "merges": set(), "after_data": False}
@@ -388,6 +473,70 @@ class XlsxPackage:
         except ValueError as exc:  # a malformed cell reference, or zlib data error
             raise self._fail("corrupt-xml", f"工作表“{name}”的数据已损坏（{exc}）") from exc
         return sd
+
+
+def _part(target: str) -> str:
+    """The zip member of a relationship target of xl/workbook.xml."""
+    part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    return os.path.normpath(part).replace(os.sep, "/")
+
+
+def _plain_xml(data: bytes) -> bool:
+    """True when ``data`` has none of the constructs the regular expressions do not handle."""
+    return not (b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data or b"<![CDATA[" in data or b"<!--" in data)
+
+
+# ---------------------------------------------------------------------------
+# Fast path: python-calamine reads the cached values (in Rust), and one
+# regular-expression pass over the same part finds what calamine cannot say:
+# which cells hold a formula or an error, the merged ranges and the
+# dimension.  It is used for parts of template size; anything unusual (a
+# DTD, a calamine failure) falls back to the expat parser, which is the
+# reference: tests read every fixture both ways and compare.
+
+#: Set to False to always use the expat parser (tests compare both).
+FAST_PATH = True
+
+_FORMULA_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*>\s*<f\b')
+_ERROR_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*?\bt="e"[^>]*>(?:<f\b[^>]*(?:/>|>[^<]*</f>))?'
+                         rb'(?:<v>([^<]*)</v>)?')
+_ERROR_CELL_2 = re.compile(rb'<c\b[^>]*?\bt="e"[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*>(?:<f\b[^>]*(?:/>|>[^<]*</f>))?'
+                           rb'(?:<v>([^<]*)</v>)?')
+_SHEET_RE = re.compile(rb"<sheet\b([^>]*)/>")
+_ATTR_RE = re.compile(rb'([\w:]+)="([^"]*)"')
+# Workbook-level names only (no localSheetId attribute): exactly name="..." then the text.
+_DEFNAME_RE = re.compile(rb'<definedName name="([^"]*)">([^<]*)</definedName>')
+_ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|lt|gt|amp|quot|apos);")
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+
+
+def _xml_text(raw: bytes) -> str:
+    """Decode XML text or attribute bytes, resolving the predefined and numeric entities."""
+    text = raw.decode("utf-8")
+    if "&" not in text:
+        return text
+    return _ENTITY.sub(lambda m: chr(int(m.group(1)[2:], 16)) if m.group(1)[:2] in ("#x", "#X")
+                       else chr(int(m.group(1)[1:])) if m.group(1)[0] == "#" else _NAMED[m.group(1)], text)
+
+
+_MERGE_RE = re.compile(rb'<mergeCell\s+ref="([^"]+)"')
+_DIM_RE = re.compile(rb'<dimension\s+ref="([^"]+)"')
+
+
+def _calamine_value(v: Any) -> tuple[Any, str]:
+    if v is None or v == "":
+        return None, "n"
+    if isinstance(v, bool):
+        return v, "b"
+    if isinstance(v, (int, float)):
+        return float(v), "n"
+    if isinstance(v, str):
+        return v, "s"
+    if hasattr(v, "isoformat"):  # date, datetime, time
+        return v.isoformat(), "d"
+    if hasattr(v, "total_seconds"):  # timedelta
+        return float(v.total_seconds()) / 86400.0, "n"
+    return str(v), "s"
 
 
 def _cell(t: str, v: str | None, inline: str | None, formula: bool, shared: list[str]) -> RawCell:

@@ -152,3 +152,52 @@ def test_total_overwritten_by_a_number(tmp_path, fmt, template_path):
     rep = validate(read_workbook(p))
     total = [f for f in rep.errors if f.rule == "total-sum"]
     assert [(f.cells, f.expected, f.actual) for f in total] == [((fmt.cells[code].ref,), 2, 9)]
+
+
+def _both_ways(path):
+    from govinfo_xlsx import xlsxfile
+
+    out = []
+    for fast in (True, False):
+        xlsxfile.FAST_PATH = fast
+        try:
+            wb = read_workbook(path)
+            out.append((wb.values, wb.invalid, wb.cached, wb.overwritten, wb.prose, wb.cover, wb.meta, wb.findings))
+        except WorkbookError as exc:
+            out.append(("error", exc.reason))
+        finally:
+            xlsxfile.FAST_PATH = True
+    return out
+
+
+def test_fast_path_reads_exactly_what_expat_reads(tmp_path, fmt, template_path):
+    from . import corpus
+
+    vals = consistent_values(fmt, seed=41)
+    base = write_filled(tmp_path / "base.xlsx", fmt, vals, prose={"s5": "a & b < c\n第二行 _x0041_"})
+    typed = fill_openpyxl(base, tmp_path / "typed.xlsx", fmt,
+                          {"t3.r05.c2": "１２", "t4.r1.c02": "无", "t2.r3.c1": " 7 ", "t3.r01.c7": 99})
+    c = fmt.cells["t3.r06.c3"]
+    d = fmt.cells["t2.r4.c1"]
+    part = corpus.sheet_part(base, c.sheet)
+    part2 = corpus.sheet_part(base, d.sheet)
+
+    def edit(name, data):
+        import re
+
+        if name == part:  # an error value typed over an input, and an inline string
+            data = re.sub(rb'<c r="' + c.address.encode() + rb'"([^>]*?)(?: t="\w+")?>.*?</c>',
+                          rb'<c r="' + c.address.encode() + rb'"\1 t="e"><v>#DIV/0!</v></c>', data, count=1)
+        if name == part2:
+            data = re.sub(rb'<c r="' + d.address.encode() + rb'"([^>]*?)>.*?</c>',
+                          rb'<c r="' + d.address.encode() + rb'"\1 t="inlineStr"><is><t>3&amp;</t></is></c>',
+                          data, count=1)
+        return data
+
+    odd = corpus.rewrite_zip(base, tmp_path / "odd.xlsx", edit)
+    for p in (template_path, base, typed, odd):
+        fast, slow = _both_ways(p)
+        assert fast == slow, p.name
+    fast, _ = _both_ways(odd)
+    rules = {(f.rule, f.cells[0]) for f in fast[-1]}
+    assert ("error-value", c.ref) in rules and ("not-a-number", d.ref) in rules
