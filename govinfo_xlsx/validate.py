@@ -136,7 +136,10 @@ def validate_many(workbooks: Sequence[FilledWorkbook], *, strict: bool = False, 
     m = _matrices(fmt)
     frame = input_frame(workbooks)
     raw = frame.to_numpy()
-    invalid = np.array([[c in wb.invalid for c in m.inputs] for wb in workbooks], dtype=bool)
+    limits = np.array([fmt.kinds[fmt.cells[c].kind].max or 1e12 for c in m.inputs], dtype=float)
+    too_large = np.abs(raw) > limits  # NaN compares False
+    invalid = np.array([[c in wb.invalid for c in m.inputs] for wb in workbooks], dtype=bool) | too_large
+    raw = np.where(too_large, np.nan, raw)
     blank = np.isnan(raw) & ~invalid
     # Exact integer arithmetic in units of 1/SCALE: sums of counts and of 万元
     # amounts with four decimals carry no float error, and integer matrix
@@ -167,6 +170,12 @@ def validate_many(workbooks: Sequence[FilledWorkbook], *, strict: bool = False, 
         rep.extend(_cover_findings(wb, year))
         rep.extend(_cell_findings(wb, blank[i], negative.iloc[i], not_whole.iloc[i], too_precise.iloc[i],
                                   strict, m))
+        for j in np.flatnonzero(too_large[i]):
+            cell = fmt.cells[m.inputs[j]]
+            rep.findings.append(Finding("number-too-large", ERROR,
+                                        f"{_where(cell)}（{cell.ref}）为 {fmt_number(wb.values[cell.code])}，超出合理范围"
+                                        f"（最大 {fmt_number(limits[j])}），请核对。", (cell.ref,),
+                                        actual=wb.values[cell.code], codes=(cell.code,)))
         rep.extend(_total_findings(wb, full_df.iloc[i]))
         for j in np.flatnonzero(failing[i]):
             rel = fmt.relations[j]

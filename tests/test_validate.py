@@ -95,3 +95,10 @@ def test_report_frame_has_fixed_columns(tmp_path, fmt, base):
     df = rep.to_frame()
     assert list(df.columns) == FINDING_COLUMNS
     assert set(df["rule"]) == {"t3-balance"}
+
+
+def test_absurdly_large_number_is_an_error_not_an_overflow(tmp_path, fmt, base):
+    vals = dict(base)
+    vals["t3.r03.c1"] = 1e300
+    rep = validate(read_workbook(write_filled(tmp_path / "big.xlsx", fmt, vals)))
+    assert [(f.rule, f.cells[0]) for f in rep.errors] == [("number-too-large", fmt.cells["t3.r03.c1"].ref)]
