@@ -108,7 +108,7 @@ def _read_chunk(args: tuple[list[str], bool, int | None]) -> list[UnitRecord]:
     if books:
         fmt = load_format()
         scales = _scales(fmt)
-        for i, wb, rep in zip(index, books, validate_many(books, strict=strict, year=year), strict=True):
+        for i, wb, rep in zip(index, books, validate_many(books, strict=strict, year=year, proofread=False), strict=True):
             rec = out[i]
             rec.errors, rec.warnings = len(rep.errors), len(rep.warnings)
             if wb.format is not fmt:

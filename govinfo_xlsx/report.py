@@ -223,6 +223,11 @@ _MD_LINE_START = re.compile(r"^(\s*)([#+\-=>])")
 _MD_ORDERED = re.compile(r"^(\s*\d+)([.)])")
 
 
+def md_cell(text: str) -> str:
+    """Escape text for a Markdown table cell (no block markers there; newlines become spaces)."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
 def md_escape(text: str) -> str:
     """Escape user text so Markdown shows it verbatim (CommonMark backslash escapes)."""
     text = _MD_SPECIAL.sub(r"\\\1", text)
@@ -240,6 +245,7 @@ def _env(autoescape: bool) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["md"] = md_escape
+    env.filters["mdcell"] = md_cell
     return env
 
 

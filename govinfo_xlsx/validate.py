@@ -96,7 +96,7 @@ def input_frame(workbooks: Sequence[FilledWorkbook]) -> pd.DataFrame:
 
 
 def validate(wb: FilledWorkbook, *, strict: bool = False, year: int | None = None,
-             previous: FilledWorkbook | None = None) -> CheckReport:
+             previous: FilledWorkbook | None = None, proofread: bool = True) -> CheckReport:
     """Check one workbook; see :func:`validate_many`.
 
     >>> import tempfile, os
@@ -107,16 +107,20 @@ def validate(wb: FilledWorkbook, *, strict: bool = False, year: int | None = Non
     >>> [(f.rule, f.cells[0]) for f in validate(read_workbook(p)).errors][:1]
     [('t3-balance', '三、收到和处理政府信息公开申请情况!D6')]
     """
-    return validate_many([wb], strict=strict, year=year, previous=[previous] if previous else None)[0]
+    return validate_many([wb], strict=strict, year=year, previous=[previous] if previous else None,
+                         proofread=proofread)[0]
 
 
 def validate_many(workbooks: Sequence[FilledWorkbook], *, strict: bool = False, year: int | None = None,
-                  previous: Sequence[FilledWorkbook | None] | None = None) -> list[CheckReport]:
+                  previous: Sequence[FilledWorkbook | None] | None = None,
+                  proofread: bool = True) -> list[CheckReport]:
     """Check many workbooks of one format at once and return one report per workbook.
 
     ``strict`` turns blank inputs into errors; ``year`` is the expected report
     year; ``previous`` gives each workbook last year's workbook (or None) to
-    check the carry-over 上年结转 = last year's 结转下年度继续办理.
+    check the carry-over 上年结转 = last year's 结转下年度继续办理.  ``proofread``
+    adds the prose warnings (figures that contradict the tables, other years,
+    pinyin typos); the merge turns it off, the check and the report keep it.
     """
     if not workbooks:
         return []
@@ -128,7 +132,7 @@ def validate_many(workbooks: Sequence[FilledWorkbook], *, strict: bool = False, 
         out: list[CheckReport | None] = [None] * len(workbooks)
         for idx in groups.values():
             sub = validate_many([workbooks[i] for i in idx], strict=strict, year=year,
-                                previous=[previous[i] for i in idx] if previous else None)
+                                previous=[previous[i] for i in idx] if previous else None, proofread=proofread)
             for i, r in zip(idx, sub, strict=True):
                 out[i] = r
         return [r for r in out if r is not None]
@@ -186,6 +190,11 @@ def validate_many(workbooks: Sequence[FilledWorkbook], *, strict: bool = False, 
                                         codes=rel.left + rel.right))
         if previous and previous[i] is not None:
             rep.extend(carry_over_findings(wb, previous[i]))
+        if proofread:
+            from .proofread import prose_findings, typo_findings
+
+            rep.extend(prose_findings(wb))
+            rep.extend(typo_findings(wb))
         reports.append(rep)
     return reports
 

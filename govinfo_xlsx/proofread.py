@@ -1,0 +1,388 @@
+"""Beyond the format: prose that agrees with the tables, and pinyin-typo proofreading.
+
+Both produce warnings (never errors): a proofreader that cries wolf is
+switched off, so every rule here prefers silence to a guess.
+
+*Prose ↔ table.*  The format file's ``prose_checks`` declare, as data,
+patterns that quote a figure of the tables (新收申请 N 件, 行政复议 N 件, …),
+statements that deny one (未收到政府信息公开申请), the 主动公开 total of listed
+categories, and the year pattern.  Each finding quotes the sentence, names the
+prose cell and the table cell it contradicts.
+
+*Pinyin typos.*  Clerks type with a pinyin input method and pick the wrong
+candidate (羌胡啊 for 强化).  A window of the text is suspected when its
+pinyin is equal to, or one keystroke away from (a missing or extra letter,
+or a neighbouring key), the pinyin of a term of the domain lexicon
+(``data/lexicon.txt``) while its characters differ.  jieba's dictionary tells
+real words from garbage: a window that is not a word is reported; a real
+word (姐夫, 医生) only when putting the term in its place completes a longer
+lexicon phrase with its neighbours (政策姐夫 → 政策解读, 不断医生 → 不断提升).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from .findings import WARNING, Finding
+from .format import ReportFormat, fmt_number
+from .reader import FilledWorkbook
+
+__all__ = ["prose_findings", "typo_findings", "find_typos", "parse_number"]
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+              "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+NUM = r"(?P<n>\d[\d,，]*(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)"
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|\n")
+
+
+def parse_number(text: str) -> float | None:
+    """Arabic or Chinese numerals to a number: ``"1,234"`` → 1234, ``"一百五十四"`` → 154.
+
+    >>> parse_number("一百五十四"), parse_number("十二"), parse_number("2,345"), parse_number("两万零三")
+    (154, 12, 2345, 20003)
+    """
+    text = text.strip().replace(",", "").replace("，", "")
+    if not text:
+        return None
+    if text[0].isdigit():
+        try:
+            v = float(text)
+        except ValueError:
+            return None
+        return int(v) if v.is_integer() else v
+    total, section, digit = 0, 0, None
+    for ch in text:
+        if ch in _CN_DIGITS:
+            digit = _CN_DIGITS[ch]
+        elif ch in _CN_UNITS:
+            section += (1 if digit is None else digit) * _CN_UNITS[ch]
+            digit = None
+        elif ch == "万":
+            total += (section + (digit or 0)) * 10000
+            section, digit = 0, None
+        else:
+            return None
+    return total + section + (digit or 0)
+
+
+def _sentences(text: str) -> Iterable[str]:
+    for s in _SENTENCE_END.split(text):
+        s = s.strip()
+        if s:
+            yield s
+
+
+def _value(numbers: dict[str, Any], cells: list[str]) -> Any:
+    vals = [numbers.get(c) for c in cells]
+    if any(v is None for v in vals):
+        return None
+    return sum(vals, 0)
+
+
+def _table_ref(fmt: ReportFormat, cells: list[str], label: str) -> str:
+    refs = "、".join(fmt.cells[c].ref for c in cells)
+    return f"表中“{label}”（{refs}）"
+
+
+def prose_findings(wb: FilledWorkbook) -> list[Finding]:
+    """Warnings where the prose quotes a figure the tables contradict, denies one, or names another year."""
+    fmt = wb.format
+    spec = fmt.descriptor.get("prose_checks")
+    if not spec:
+        return []
+    numbers = wb.numbers(invalid_as_none=True)
+    msgs = spec["messages"]
+    out: list[Finding] = []
+    figures = [(f, [re.compile(p.replace("{NUM}", NUM)) for p in f["patterns"]]) for f in spec["figures"]]
+    listed = spec.get("listed_total")
+    listed_re = re.compile(listed["pattern"].replace("{NUM}", NUM)) if listed else None
+    negations = [(n, re.compile(n["pattern"])) for n in spec.get("negations", ())]
+    year_re = re.compile(spec["year_pattern"])
+    for code in spec["sections"]:
+        text = wb.prose.get(code) or ""
+        if not text.strip():
+            continue
+        cell = fmt.cells[code]
+        part = cell.label
+        for sentence in _sentences(text):
+            quoted = sentence if len(sentence) <= 120 else sentence[:117] + "…"
+            for fig, patterns in figures:
+                actual = _value(numbers, fig["cells"])
+                if actual is None:
+                    continue
+                for pat in patterns:
+                    for m in pat.finditer(sentence):
+                        said = parse_number(m.group("n"))
+                        if said is None or abs(float(said) - float(actual)) < 1e-9:
+                            continue
+                        out.append(Finding(
+                            "prose-figure", WARNING,
+                            msgs["figure"].format(part=part, sentence=quoted, label=fig["label"], said=fmt_number(said),
+                                                  table_ref=_table_ref(fmt, fig["cells"], fig["label"]),
+                                                  actual=fmt_number(actual)),
+                            (cell.ref, *(fmt.cells[c].ref for c in fig["cells"])), expected=actual, actual=said,
+                            codes=(code, *fig["cells"])))
+                    if patterns and any(p.search(sentence) for p in patterns):
+                        break
+            if listed_re is not None and listed["trigger"] in sentence:
+                for m in listed_re.finditer(sentence):
+                    cats = [k for k in listed["categories"] if k in m.group("list")]
+                    said = parse_number(m.group("n"))
+                    if len(cats) < listed["min_categories"] or said is None:
+                        continue
+                    cells = [c for k in cats for c in listed["categories"][k]]
+                    actual = _value(numbers, cells)
+                    if actual is None or abs(float(said) - float(actual)) < 1e-9:
+                        continue
+                    detail = "＋".join(f"{k} {fmt_number(_value(numbers, listed['categories'][k]))}" for k in cats)
+                    out.append(Finding(
+                        "prose-total", WARNING,
+                        msgs["listed_total"].format(part=part, sentence=quoted, cats="、".join(cats),
+                                                    said=fmt_number(said), actual=fmt_number(actual), detail=detail),
+                        (cell.ref, *(fmt.cells[c].ref for c in cells)), expected=actual, actual=said,
+                        codes=(code, *cells)))
+            for neg, pat in negations:
+                if pat.search(sentence):
+                    actual = _value(numbers, neg["cells"])
+                    if actual is not None and actual > 0:
+                        out.append(Finding(
+                            "prose-denial", WARNING,
+                            msgs["negation"].format(part=part, sentence=quoted,
+                                                    table_ref=_table_ref(fmt, neg["cells"], neg["label"]),
+                                                    actual=fmt_number(actual)),
+                            (cell.ref, *(fmt.cells[c].ref for c in neg["cells"])), expected=0, actual=actual,
+                            codes=(code, *neg["cells"])))
+            if wb.year is not None:
+                for m in year_re.finditer(sentence):
+                    y = int(m.group("year"))
+                    if y != wb.year:
+                        out.append(Finding(
+                            "prose-year", WARNING,
+                            msgs["year"].format(part=part, sentence=quoted, said=y, year=wb.year),
+                            (cell.ref,), expected=wb.year, actual=y, codes=(code,)))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Pinyin typos.
+
+# QWERTY neighbours (same row and the rows above/below), for "one keystroke away".
+_ROWS = ["qwertyuiop", "asdfghjkl", "zxcvbnm"]
+_POS = {ch: (r, c) for r, row in enumerate(_ROWS) for c, ch in enumerate(row)}
+
+
+def _adjacent(a: str, b: str) -> bool:
+    if a not in _POS or b not in _POS:
+        return False
+    (r1, c1), (r2, c2) = _POS[a], _POS[b]
+    return abs(r1 - r2) <= 1 and abs(c1 - c2) <= 1 and (r1, c1) != (r2, c2)
+
+
+def _one_keystroke(a: str, b: str) -> bool:
+    """True when ``a`` becomes ``b`` by one missing/extra letter or one neighbouring-key slip."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la == lb:
+        diff = [i for i in range(la) if a[i] != b[i]]
+        return len(diff) == 1 and _adjacent(a[diff[0]], b[diff[0]])
+    if la > lb:
+        a, b = b, a
+    # b is a with one letter inserted
+    for i in range(len(b)):
+        if b[:i] + b[i + 1:] == a:
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    terms: tuple[str, ...]
+    allowed: frozenset[str]
+    by_len: dict[int, tuple[tuple[str, str], ...]]  # pinyin length -> (pinyin, term)
+    compounds: tuple[str, ...]
+
+
+@functools.lru_cache(maxsize=1)
+def _lexicon() -> _Lexicon:
+    from pypinyin import lazy_pinyin
+
+    text = resources.files("govinfo_xlsx.data").joinpath("lexicon.txt").read_text(encoding="utf-8")
+    terms, allowed = [], set()
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("!"):
+            allowed.add(line[1:])
+        elif re.fullmatch(r"[\u4e00-\u9fff]{2,8}", line):
+            terms.append(line)
+    by_len: dict[int, list[tuple[str, str]]] = {}
+    for t in terms:
+        if len(t) > 5:
+            continue
+        py = "".join(lazy_pinyin(t))
+        by_len.setdefault(len(py), []).append((py, t))
+    return _Lexicon(tuple(terms), frozenset(allowed), {k: tuple(v) for k, v in by_len.items()},
+                    tuple(t for t in terms if len(t) >= 3))
+
+
+@functools.lru_cache(maxsize=1)
+def _jieba() -> Any:
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def _word_freq(word: str) -> int:
+    return int(_jieba().dt.FREQ.get(word, 0) or 0)
+
+
+@functools.lru_cache(maxsize=20000)
+def _readings(ch: str) -> tuple[str, ...]:
+    from pypinyin import Style, pinyin
+
+    r = pinyin(ch, style=Style.NORMAL, heteronym=True)
+    return tuple(dict.fromkeys(r[0])) if r and r[0] and r[0][0] != ch else ()
+
+
+def _window_pinyins(text: str) -> list[str]:
+    readings = [_readings(ch) for ch in text]
+    if any(not r for r in readings):
+        return []
+    # The first combination is every character's most common reading.
+    combos = itertools.islice(itertools.product(*readings), 16)
+    return ["".join(c) for c in combos]
+
+
+#: Jieba frequency at and above which a dictionary word counts as a real word here.
+COMMON_WORD = 50
+#: Single characters so common that windows made only of them are ordinary text.
+_FUNCTION_FREQ = 200_000
+
+
+@dataclass(frozen=True)
+class Typo:
+    start: int
+    end: int
+    written: str
+    term: str
+
+
+def find_typos(text: str) -> list[Typo]:
+    """Suspected pinyin-input typos in ``text``, most certain first, without overlaps.
+
+    >>> [(t.written, t.term) for t in find_typos("同时羌胡啊对重大政策的精准解读")]
+    [('羌胡啊', '强化')]
+    """
+    lex = _lexicon()
+    jb = _jieba()
+    found: list[tuple[int, Typo]] = []
+    for run in re.finditer(r"[\u4e00-\u9fff]+", text):
+        chunk, base = run.group(), run.start()
+        tokens = jb.lcut(chunk, HMM=False)
+        bounds = list(itertools.accumulate([0] + [len(t) for t in tokens]))
+        for i in range(len(tokens)):
+            for j in range(i + 1, min(i + 4, len(tokens)) + 1):
+                s, e = bounds[i], bounds[j]
+                window = chunk[s:e]
+                if not 2 <= len(window) <= 5 or window in lex.allowed or window in lex.terms:
+                    continue
+                real = _word_freq(window) >= COMMON_WORD
+                if j - i > 1 and all(_word_freq(t) >= _FUNCTION_FREQ for t in tokens[i:j]):
+                    continue
+                for k, py in enumerate(_window_pinyins(window)):
+                    # Other readings of polyphonic characters only for an exact match:
+                    # one keystroke from a rare reading (这 zhei) is noise.
+                    hit = _match(py, window, lex, exact_only=k > 0)
+                    if hit is None:
+                        continue
+                    term, exact = hit
+                    if real or (j - i == 1 and len(window) > 1 and _word_freq(window) > 0):
+                        # A real word: only when the term completes a longer lexicon phrase here.
+                        if not _completes_phrase(chunk, s, e, term, lex):
+                            continue
+                        score = 1
+                    else:
+                        score = 3 if exact else 2
+                    # Report only the differing words: 政策姐夫 → 政策解读 is 姐夫 → 解读.
+                    toks = list(tokens[i:j])
+                    lead = trail = ""
+                    while len(toks) > 1 and len(toks[0]) > 1 and term.startswith(lead + toks[0]):
+                        lead += toks.pop(0)
+                    while len(toks) > 1 and len(toks[-1]) > 1 and term.endswith(toks[-1] + trail):
+                        trail = toks.pop() + trail
+                    written = "".join(toks)
+                    fix = term[len(lead): len(term) - len(trail)]
+                    changed = [w for w, f in zip(written, fix, strict=False) if w != f]
+                    if len(term) < 4 and len(written) == len(fix) and \
+                            all(_word_freq(w) >= _FUNCTION_FREQ for w in changed):
+                        break  # 已申请 is a real phrase; only 已申请公开 → 依申请公开 is certain
+                    found.append((score, Typo(base + s + len(lead), base + e - len(trail), written, fix)))
+                    break
+    found.sort(key=lambda x: (-x[0], -(x[1].end - x[1].start), x[1].start))
+    taken: list[Typo] = []
+    for _, t in found:
+        if all(t.end <= o.start or t.start >= o.end for o in taken):
+            taken.append(t)
+    return sorted(taken, key=lambda t: t.start)
+
+
+def _match(py: str, window: str, lex: _Lexicon, exact_only: bool = False) -> tuple[str, bool] | None:
+    best = None
+    for n in (len(py), len(py) - 1, len(py) + 1):
+        for tpy, term in lex.by_len.get(n, ()):
+            if term == window or abs(len(term) - len(window)) > 1:
+                continue
+            if tpy == py:
+                return term, True
+            if best is None and not exact_only and len(py) >= 5 and _one_keystroke(py, tpy) and \
+                    sum(a != b for a, b in zip(term, window, strict=False)) >= 1:
+                best = (term, False)
+    return best
+
+
+def _completes_phrase(chunk: str, s: int, e: int, term: str, lex: _Lexicon) -> bool:
+    fixed = chunk[:s] + term + chunk[e:]
+    lo, hi = s, s + len(term)
+    for phrase in lex.compounds:
+        if term not in phrase or len(phrase) <= len(term):
+            continue
+        k = fixed.find(phrase, max(0, lo - len(phrase)), hi + len(phrase))
+        while k >= 0:
+            if k <= lo and k + len(phrase) >= hi and (k < lo or k + len(phrase) > hi):
+                return True
+            k = fixed.find(phrase, k + 1, hi + len(phrase))
+    return False
+
+
+def typo_findings(wb: FilledWorkbook) -> list[Finding]:
+    """Warnings for suspected pinyin-input typos in every prose part."""
+    fmt = wb.format
+    spec = fmt.descriptor.get("prose_checks", {})
+    msg = spec.get("messages", {}).get("typo")
+    if not msg:
+        return []
+    out = []
+    for code in spec.get("sections", ()):
+        text = wb.prose.get(code) or ""
+        cell = fmt.cells[code]
+        for t in find_typos(text):
+            context = text[max(0, t.start - 6): t.end + 6].replace("\n", " ")
+            out.append(Finding("pinyin-typo", WARNING,
+                               msg.format(part=cell.label, context=context, typo=t.written, term=t.term),
+                               (cell.ref,), expected=t.term, actual=t.written, codes=(code,)))
+    return out
