@@ -415,6 +415,11 @@ def _write_table_sheet(ws: Worksheet, fmt: ReportFormat, sl: Any, values: Mappin
             f = st.input_for(cell.kind)
             if cell.colspan > 1:
                 ws.merge_range(cell.row, cell.col, cell.row, last_col, "", f)
+                # merge_range gives every cell of the range the (unlocked) input
+                # format; only the top-left cell holds data, so the covered
+                # cells are locked again: exactly the inputs stay editable.
+                for k in range(cell.col + 1, last_col + 1):
+                    ws.write_blank(cell.row, k, None, st.cell)
             _write_input(ws, fmt, cell, values.get(cell.code), st)
             if cell.code in notes:
                 ws.write_comment(cell.row, cell.col, notes[cell.code], {"x_scale": 2, "y_scale": 1.5})
