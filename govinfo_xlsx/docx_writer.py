@@ -23,7 +23,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-from .report import Document, Grid
+from .report import Document, Grid, column_shares
 
 TITLE_FONT = "方正小标宋简体"
 HEADING1_FONT = "黑体"
@@ -95,19 +95,7 @@ def _cell_text(cell: Any, text: str, align: Any, bold: bool = False) -> None:
 
 
 def _column_widths(grid: Grid, label_cols: int) -> list[float]:
-    n = grid.n_cols
-    data_cols = n - label_cols
-    if label_cols == 0:
-        return [TEXT_WIDTH_MM / n] * n
-    label_share = {1: 0.34, 2: 0.42, 3: 0.46}.get(label_cols, 0.4)
-    label_total = TEXT_WIDTH_MM * label_share
-    if label_cols == 3:
-        labels = [label_total * 0.14, label_total * 0.24, label_total * 0.62]
-    elif label_cols == 2:
-        labels = [label_total * 0.3, label_total * 0.7]
-    else:
-        labels = [label_total] * label_cols
-    return labels + [(TEXT_WIDTH_MM - label_total) / data_cols] * data_cols
+    return [TEXT_WIDTH_MM * w for w in column_shares(grid.n_cols, label_cols)]
 
 
 def _table(doc: Any, grid: Grid, label_cols: int) -> None:

@@ -67,6 +67,16 @@ class Grid:
     blocks: list[dict[str, Any]]
 
 
+def column_shares(n_cols: int, label_cols: int) -> list[float]:
+    """Relative column widths of a table: label columns take 40 %, numbers share the rest."""
+    if label_cols == 0:
+        return [1 / n_cols] * n_cols
+    split = {1: [1.0], 2: [0.3, 0.7], 3: [0.18, 0.27, 0.55]}.get(label_cols, [1 / label_cols] * label_cols)
+    label_total = 0.3 if label_cols == 1 else 0.42
+    data = (1 - label_total) / (n_cols - label_cols)
+    return [label_total * x for x in split] + [data] * (n_cols - label_cols)
+
+
 @dataclass
 class Part:
     heading: str | None
@@ -246,6 +256,7 @@ def _env(autoescape: bool) -> jinja2.Environment:
     )
     env.filters["md"] = md_escape
     env.filters["mdcell"] = md_cell
+    env.globals["column_shares"] = column_shares
     return env
 
 
