@@ -26,6 +26,7 @@ __all__ = [
     "Cell",
     "Column",
     "FormatError",
+    "Header",
     "Kind",
     "LabelCell",
     "Layout",
@@ -103,13 +104,11 @@ class Kind:
     error_title: str
     error: str
 
-    @property
-    def numeric(self) -> bool:
-        return self.code in ("count", "money", "year")
-
 
 @dataclass(frozen=True)
-class Column:
+class Header:
+    """A row or a column of a table: its code, its label path (outer to inner), its parts if a total."""
+
     code: str
     path: tuple[str, ...]
     sum_of: tuple[str, ...] = ()
@@ -119,15 +118,8 @@ class Column:
         return self.path[-1] if self.path else ""
 
 
-@dataclass(frozen=True)
-class Row:
-    code: str
-    path: tuple[str, ...]
-    sum_of: tuple[str, ...] = ()
-
-    @property
-    def label(self) -> str:
-        return self.path[-1] if self.path else ""
+Column = Header
+Row = Header
 
 
 @dataclass(frozen=True)

@@ -176,6 +176,110 @@ def _write_labels(ws: Worksheet, labels: Sequence[Any], st: _Styles) -> None:
         ws.write_string(lab.row, lab.col, lab.text, f)
 
 
+class _SheetWriter:
+    """Writes each kind of sheet of the layout; one method per ``SheetLayout.role``."""
+
+    def __init__(self, fmt: ReportFormat, st: _Styles, values: Mapping[str, Any], computed: Mapping[str, Any],
+                 cover: Mapping[str, Any], prose: Mapping[str, str], notes: Mapping[str, str],
+                 meta: Mapping[str, str]) -> None:
+        self.fmt, self.st, self.values, self.computed = fmt, st, values, computed
+        self.cover_values, self.prose_values, self.notes, self.meta_values = cover, prose, notes, meta
+        self.fail_mark, self.pass_mark = fmt.checks["fail"], fmt.checks["pass"]
+        # Cached check results, computed with the same rules as the formulas.
+        self.check_values = []
+        for cr in fmt.check_rows:
+            left = sum((computed[c] for c in cr.relation.left), 0)
+            right = sum((computed[c] for c in cr.relation.right), 0)
+            self.check_values.append((left, right, abs(float(left) - float(right)) <= settings.TOLERANCE))
+        self.n_fail = sum(1 for *_, ok in self.check_values if not ok)
+        layout = fmt.layout
+        col = _col(layout.checks_result_col)
+        first = layout.checks_first_row
+        self.result_range = (f"{quote_sheet(fmt.sheet_names['checks'])}!${col}${first + 1}:"
+                             f"${col}${first + len(fmt.check_rows)}")
+
+    def instructions(self, ws: Worksheet, sl: Any) -> None:
+        ws.set_column(0, 0, 100)
+        _write_labels(ws, sl.labels[:1], self.st)
+        for lab in sl.labels[1:]:
+            ws.write_string(lab.row, lab.col, lab.text, self.st.para)
+            ws.set_row(lab.row, _text_height(lab.text, 100))
+        ws.set_row(0, 30)
+        ws.activate()
+
+    def cover(self, ws: Worksheet, sl: Any) -> None:
+        fmt, st, layout = self.fmt, self.st, self.fmt.layout
+        ws.set_column(0, 0, 22)
+        ws.set_column(1, 1, 56)
+        ws.set_row(0, 30)
+        _write_labels(ws, sl.labels, st)
+        for cell in sl.cells:
+            _write_input(ws, fmt, cell, self.cover_values.get(cell.code), st)
+        ok_text = fmt.cover["status_ok"]
+        fail_parts = fmt.cover["status_fail"].split("{n}")
+        status, fails = layout.status_cell, f'COUNTIF({self.result_range},"{self.fail_mark}")'
+        ws.write_formula(status.row, status.col,
+                         f'=IF({fails}=0,"{ok_text}","{fail_parts[0]}"&{fails}&"{fail_parts[1]}")', st.status,
+                         ok_text if self.n_fail == 0 else fmt.cover["status_fail"].format(n=self.n_fail))
+        ws.conditional_format(status.row, status.col, status.row, status.col, {
+            "type": "formula", "criteria": f'={a1(status.row, status.col)}<>"{ok_text}"', "format": st.red})
+        inputs_by_sheet: dict[str, list[Cell]] = {}
+        for code in fmt.input_codes:
+            inputs_by_sheet.setdefault(fmt.cells[code].sheet, []).append(fmt.cells[code])
+        terms = [f"COUNTBLANK({quote_sheet(s)}!{r})" for s, cs in inputs_by_sheet.items() for r in _ranges(cs)]
+        blank = layout.blank_cell
+        ws.write_formula(blank.row, blank.col, "=" + "+".join(terms), st.status,
+                         sum(1 for c in fmt.input_codes if self.values.get(c) is None))
+
+    def prose(self, ws: Worksheet, sl: Any) -> None:
+        ws.set_column(0, 0, 22)
+        ws.set_column(1, 1, 100)
+        ws.set_row(0, 30)
+        _write_labels(ws, sl.labels, self.st)
+        for cell in sl.cells:
+            text = self.prose_values.get(cell.code)
+            _write_input(ws, self.fmt, cell, text, self.st, prose=True)
+            height = 120 if cell.optional else 300
+            if text:
+                height = max(height, _text_height(text, 100))
+            ws.set_row(cell.row, height)
+        ws.fit_to_pages(1, 0)
+
+    def table(self, ws: Worksheet, sl: Any) -> None:
+        _write_table_sheet(ws, self.fmt, sl, self.values, self.computed, self.st, self.notes)
+
+    def checks(self, ws: Worksheet, sl: Any) -> None:
+        fmt, st = self.fmt, self.st
+        first, res_col = fmt.layout.checks_first_row, fmt.layout.checks_result_col
+        for j, w in enumerate((6, 30, 60, 12, 12, 8)):
+            ws.set_column(j, j, w)
+        ws.set_row(0, 30)
+        _write_labels(ws, sl.labels, st)
+        for i, (cr, (left, right, ok)) in enumerate(zip(fmt.check_rows, self.check_values, strict=True)):
+            rel, r = cr.relation, cr.row
+            table_title = fmt.table(rel.table).title if rel.table else ""
+            ws.write_number(r, 0, i + 1, st.center)
+            ws.write_string(r, 1, rel.name, st.cell)
+            ws.write_string(r, 2, " ".join(x for x in (table_title, rel.row_label, rel.col_label) if x), st.cell)
+            ws.write_formula(r, 3, "=" + _sum_formula(fmt, rel.left, None), st.count_out, _num(left))
+            ws.write_formula(r, 4, "=" + _sum_formula(fmt, rel.right, None), st.count_out, _num(right))
+            ws.write_formula(r, 5, f'=IF(ROUND({a1(r, 3)}-{a1(r, 4)},4)=0,"{self.pass_mark}","{self.fail_mark}")',
+                             st.center, self.pass_mark if ok else self.fail_mark)
+        ws.conditional_format(first, 0, first + len(fmt.check_rows) - 1, res_col, {
+            "type": "formula", "criteria": f'=${_col(res_col)}{first + 1}="{self.fail_mark}"', "format": st.red})
+        ws.freeze_panes(first, 0)
+        ws.repeat_rows(0, first - 1)
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+
+    def meta(self, ws: Worksheet, sl: Any) -> None:
+        ws.set_column(0, 1, 30)
+        for i, key in enumerate(self.fmt.layout.meta_rows):
+            ws.write_string(i, 0, key)
+            ws.write_string(i, 1, self.meta_values[key])
+        ws.hide()
+
+
 def write_workbook(
     path: str | os.PathLike[str],
     fmt: ReportFormat | None = None,
@@ -212,7 +316,6 @@ def write_workbook(
     if year is not None:
         cover_values["cover.year"] = int(year)
     computed = fmt.compute(values)
-    blank_inputs = sum(1 for c in fmt.input_codes if values.get(c) is None)
 
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {
@@ -242,108 +345,13 @@ def write_workbook(
     for key in meta:
         _ok(wb.set_custom_property(f"govinfo_{key}", meta[key] or "-"), f"custom property {key}")
     st = _Styles(wb)
-    layout = fmt.layout
-    checks_sheet = fmt.sheet_names["checks"]
-    n_checks = len(fmt.check_rows)
-    res_col = layout.checks_result_col
-    first = layout.checks_first_row
-    result_range = (f"{quote_sheet(checks_sheet)}!${_col(res_col)}${first + 1}:"
-                    f"${_col(res_col)}${first + n_checks}")
-    fail_mark = fmt.checks["fail"]
-    pass_mark = fmt.checks["pass"]
-
-    # Cached check results computed here, with the same rules as the formulas.
-    check_values = []
-    for cr in fmt.check_rows:
-        left = sum((computed[c] for c in cr.relation.left), 0)
-        right = sum((computed[c] for c in cr.relation.right), 0)
-        check_values.append((left, right, abs(float(left) - float(right)) <= settings.TOLERANCE))
-    n_fail = sum(1 for *_, ok in check_values if not ok)
-
-    for sl in layout.sheets:
+    writer = _SheetWriter(fmt, st, values, computed, cover_values, prose, notes or {}, meta)
+    for sl in fmt.layout.sheets:
         ws = wb.add_worksheet(sl.name)
         ws.set_paper(9)  # A4
         ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
         ws.hide_gridlines(2)
-        if sl.role == "instructions":
-            ws.set_column(0, 0, 100)
-            _write_labels(ws, sl.labels[:1], st)
-            for lab in sl.labels[1:]:
-                ws.write_string(lab.row, lab.col, lab.text, st.para)
-                ws.set_row(lab.row, _text_height(lab.text, 100))
-            ws.set_row(0, 30)
-            ws.activate()
-        elif sl.role == "cover":
-            ws.set_column(0, 0, 22)
-            ws.set_column(1, 1, 56)
-            ws.set_row(0, 30)
-            _write_labels(ws, sl.labels, st)
-            for cell in sl.cells:
-                _write_input(ws, fmt, cell, cover_values.get(cell.code), st)
-            ok_text = fmt.cover["status_ok"]
-            fail_parts = fmt.cover["status_fail"].split("{n}")
-            status = layout.status_cell
-            ws.write_formula(
-                status.row, status.col,
-                f'=IF(COUNTIF({result_range},"{fail_mark}")=0,"{ok_text}",'
-                f'"{fail_parts[0]}"&COUNTIF({result_range},"{fail_mark}")&"{fail_parts[1]}")',
-                st.status,
-                ok_text if n_fail == 0 else fmt.cover["status_fail"].format(n=n_fail),
-            )
-            ws.conditional_format(status.row, status.col, status.row, status.col, {
-                "type": "formula", "criteria": f'={a1(status.row, status.col)}<>"{ok_text}"', "format": st.red})
-            blank = layout.blank_cell
-            inputs_by_sheet: dict[str, list[Cell]] = {}
-            for code in fmt.input_codes:
-                inputs_by_sheet.setdefault(fmt.cells[code].sheet, []).append(fmt.cells[code])
-            terms = [f"COUNTBLANK({quote_sheet(s)}!{r})" for s, cs in inputs_by_sheet.items() for r in _ranges(cs)]
-            ws.write_formula(blank.row, blank.col, "=" + "+".join(terms), st.status, blank_inputs)
-        elif sl.role == "prose":
-            ws.set_column(0, 0, 22)
-            ws.set_column(1, 1, 100)
-            ws.set_row(0, 30)
-            _write_labels(ws, sl.labels, st)
-            for cell in sl.cells:
-                text = prose.get(cell.code)
-                _write_input(ws, fmt, cell, text, st, prose=True)
-                height = 120 if cell.optional else 300
-                if text:
-                    height = max(height, _text_height(text, 100))
-                ws.set_row(cell.row, height)
-            ws.fit_to_pages(1, 0)
-        elif sl.role == "table":
-            _write_table_sheet(ws, fmt, sl, values, computed, st, notes or {})
-        elif sl.role == "checks":
-            widths = (6, 30, 60, 12, 12, 8)
-            for j, w in enumerate(widths):
-                ws.set_column(j, j, w)
-            ws.set_row(0, 30)
-            _write_labels(ws, sl.labels, st)
-            for i, (cr, (left, right, ok)) in enumerate(zip(fmt.check_rows, check_values, strict=True)):
-                rel = cr.relation
-                r = cr.row
-                table_title = fmt.table(rel.table).title if rel.table else ""
-                where = " ".join(x for x in (table_title, rel.row_label, rel.col_label) if x)
-                ws.write_number(r, 0, i + 1, st.center)
-                ws.write_string(r, 1, rel.name, st.cell)
-                ws.write_string(r, 2, where, st.cell)
-                ws.write_formula(r, 3, "=" + _sum_formula(fmt, rel.left, None), st.count_out, _num(left))
-                ws.write_formula(r, 4, "=" + _sum_formula(fmt, rel.right, None), st.count_out, _num(right))
-                ws.write_formula(r, 5, f'=IF(ROUND({a1(r, 3)}-{a1(r, 4)},4)=0,"{pass_mark}","{fail_mark}")',
-                                 st.center, pass_mark if ok else fail_mark)
-            last = first + n_checks - 1
-            ws.conditional_format(first, 0, last, res_col, {
-                "type": "formula", "criteria": f'=${_col(res_col)}{first + 1}="{fail_mark}"', "format": st.red})
-            ws.freeze_panes(first, 0)
-            ws.repeat_rows(0, first - 1)
-            ws.set_landscape()
-            ws.fit_to_pages(1, 0)
-        elif sl.role == "meta":
-            ws.set_column(0, 1, 30)
-            for i, key in enumerate(layout.meta_rows):
-                ws.write_string(i, 0, key)
-                ws.write_string(i, 1, meta[key])
-            ws.hide()
+        getattr(writer, sl.role)(ws, sl)
         _protect(ws, password)
 
     # Defined names for every input and derived cell, so readers can locate them.
