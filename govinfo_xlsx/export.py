@@ -74,8 +74,26 @@ def to_long_frame(wb: FilledWorkbook) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=LONG_COLUMNS)
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_safe(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe (CSV injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def to_csv(wb: FilledWorkbook) -> str:
-    """The tidy table as CSV text (write it with a UTF-8 BOM for Excel)."""
+    """The tidy table as CSV text (write it with a UTF-8 BOM for Excel).
+
+    Text fields that start like a formula (``=``, ``+``, ``-``, ``@``) are
+    prefixed with ``'`` so that Excel or WPS opening the CSV shows them as
+    text instead of running them.
+    """
+    frame = to_long_frame(wb)
+    for col in ("机关名称",):
+        frame[col] = frame[col].map(_csv_safe)
     buf = io.StringIO()
-    to_long_frame(wb).to_csv(buf, index=False, quoting=csv.QUOTE_MINIMAL)
+    frame.to_csv(buf, index=False, quoting=csv.QUOTE_MINIMAL)
     return buf.getvalue()

@@ -106,3 +106,13 @@ def test_next_year_template_carries_over(tmp_path, fmt):
     for i in range(1, 7):
         assert wb.values[f"t3.r02.c{i}"] == vals[f"t3.r25.c{i}"]
     assert [f.rule for f in validate(wb, previous=read_workbook(last)).errors if f.rule == "carry-over"] == []
+
+
+def test_csv_export_neutralises_formula_like_org_names(tmp_path, fmt):
+    from govinfo_xlsx.export import to_csv
+    from govinfo_xlsx.reader import read_workbook
+
+    p = write_filled(tmp_path / "f.xlsx", fmt, consistent_values(fmt, seed=4), org="=cmd|' /C calc'!A0")
+    text = to_csv(read_workbook(p))
+    assert "\n'=cmd|' /C calc'!A0," in text.replace('"', "")
+    assert "\n=cmd" not in text
