@@ -39,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--year", type=int, help="报告年度，例如 2024")
     t.add_argument("--org", default="", help="机关名称")
     t.add_argument("--password", help="工作表保护密码（可选）")
+    t.add_argument("--contact", default="", help="写入填报说明的联系人和电话，例如“市政务公开办 张三 0373-1234567”")
     t.add_argument("--from", dest="previous", metavar="上年工作簿",
                    help="由上年已填报的工作簿生成本年模板：沿用封面，并把上年“结转下年度继续办理”填入本年“上年结转”")
 
@@ -156,7 +157,7 @@ def cmd_template(a: argparse.Namespace) -> int:
             return _fail(exc)
         print(f"已生成 {info['year']} 年度填报模板：{a.output}（已由上年工作簿填入“上年结转”）")
         return EXIT_OK
-    write_template(a.output, year=a.year, org=a.org, password=a.password)
+    write_template(a.output, year=a.year, org=a.org, password=a.password, contact=a.contact)
     print(f"已生成填报模板：{a.output}")
     return EXIT_OK
 

@@ -181,8 +181,9 @@ class _SheetWriter:
 
     def __init__(self, fmt: ReportFormat, st: _Styles, values: Mapping[str, Any], computed: Mapping[str, Any],
                  cover: Mapping[str, Any], prose: Mapping[str, str], notes: Mapping[str, str],
-                 meta: Mapping[str, str]) -> None:
+                 meta: Mapping[str, str], contact: str = "") -> None:
         self.fmt, self.st, self.values, self.computed = fmt, st, values, computed
+        self.contact = contact
         self.cover_values, self.prose_values, self.notes, self.meta_values = cover, prose, notes, meta
         self.fail_mark, self.pass_mark = fmt.checks["fail"], fmt.checks["pass"]
         # Cached check results, computed with the same rules as the formulas.
@@ -204,6 +205,11 @@ class _SheetWriter:
         for lab in sl.labels[1:]:
             ws.write_string(lab.row, lab.col, lab.text, self.st.para)
             ws.set_row(lab.row, _text_height(lab.text, 100))
+        if self.contact:
+            row = sl.labels[-1].row + 2
+            text = self.fmt.descriptor["instructions"].get("contact", "{contact}").format(contact=self.contact)
+            ws.write_string(row, 0, text, self.st.para)
+            ws.set_row(row, _text_height(text, 100))
         ws.set_row(0, 30)
         ws.activate()
 
@@ -292,14 +298,15 @@ def write_workbook(
     password: str | None = None,
     notes: Mapping[str, str] | None = None,
     extra_sheets: Callable[[Workbook, _Styles], None] | None = None,
+    contact: str = "",
 ) -> None:
     """Write a workbook of ``fmt``: the blank template, or a filled one.
 
     ``values`` maps numeric input codes (``t3.r01.c1``) to numbers, ``prose``
     maps prose codes to text and ``cover`` maps cover codes (``cover.filler``)
     to text; missing inputs stay blank.  ``notes`` attaches a comment to an
-    input cell by code (used for the carried-over 上年结转).  The file is
-    written atomically.
+    input cell by code (used for the carried-over 上年结转).  ``contact`` adds
+    who to ask to the 填报说明 sheet.  The file is written atomically.
 
     >>> import tempfile, os
     >>> p = os.path.join(tempfile.mkdtemp(), "t.xlsx")
@@ -345,7 +352,7 @@ def write_workbook(
     for key in meta:
         _ok(wb.set_custom_property(f"govinfo_{key}", meta[key] or "-"), f"custom property {key}")
     st = _Styles(wb)
-    writer = _SheetWriter(fmt, st, values, computed, cover_values, prose, notes or {}, meta)
+    writer = _SheetWriter(fmt, st, values, computed, cover_values, prose, notes or {}, meta, contact)
     for sl in fmt.layout.sheets:
         ws = wb.add_worksheet(sl.name)
         ws.set_paper(9)  # A4
@@ -503,9 +510,10 @@ def write_template(
     org: str = "",
     password: str | None = None,
     version: str | None = None,
+    contact: str = "",
 ) -> None:
     """Write the blank, protected template of a format version (default: newest).
 
     The CLI's ``govinfo-xlsx template`` is this function.
     """
-    write_workbook(path, load_format(version), year=year, org=org, password=password)
+    write_workbook(path, load_format(version), year=year, org=org, password=password, contact=contact)

@@ -117,3 +117,15 @@ def test_formula_like_prose_is_written_as_text(tmp_path, fmt):
 def test_xlsxwriter_refusals_raise():
     with pytest.raises(TemplateError):
         _ok(-2, "validation")
+
+
+def test_contact_is_written_to_the_instructions(tmp_path, fmt):
+    from govinfo_xlsx.cli import main
+    from govinfo_xlsx.reader import read_workbook
+
+    p = tmp_path / "c.xlsx"
+    assert main(["template", "-o", str(p), "--contact", "市政务公开办 张三 0373-1234567"]) == 0
+    ws = openpyxl.load_workbook(p)[fmt.sheet_names["instructions"]]
+    texts = [c.value for row in ws.iter_rows() for c in row if c.value]
+    assert texts[-1] == "本次填报联系人：市政务公开办 张三 0373-1234567"
+    assert read_workbook(p).findings == []
