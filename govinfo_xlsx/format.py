@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -711,19 +712,33 @@ def _templates_dir() -> Any:
     return Path(__file__).resolve().parent.parent / "workbook_templates"
 
 
-@functools.cache
+#: Extra folders of format descriptors, separated by os.pathsep (a new format
+#: version can be tried before it is shipped).
+FORMATS_ENV = "GOVINFO_XLSX_FORMATS"
+
+
 def available_formats() -> dict[tuple[str, str], ReportFormat]:
-    """Every shipped format, keyed by ``(format_id, version)``."""
+    """Every known format, keyed by ``(format_id, version)``.
+
+    The shipped descriptors, plus those in the folders named by the
+    environment variable ``GOVINFO_XLSX_FORMATS``.
+    """
+    return _load_formats(os.environ.get(FORMATS_ENV, ""))
+
+
+@functools.lru_cache(maxsize=8)
+def _load_formats(extra: str) -> dict[tuple[str, str], ReportFormat]:
     out: dict[tuple[str, str], ReportFormat] = {}
-    folder = _templates_dir()
-    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
-        if not entry.name.endswith(".json"):
-            continue
-        d = json.loads(entry.read_text(encoding="utf-8"))
-        fmt = from_descriptor(d, source=entry.name)
-        out[(fmt.format_id, fmt.version)] = fmt
+    folders = [_templates_dir()] + [Path(p) for p in extra.split(os.pathsep) if p]
+    for folder in folders:
+        for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+            if not entry.name.endswith(".json"):
+                continue
+            d = json.loads(entry.read_text(encoding="utf-8"))
+            fmt = from_descriptor(d, source=entry.name)
+            out[(fmt.format_id, fmt.version)] = fmt
     if not out:
-        raise FormatError(f"no format descriptors found in {folder}")
+        raise FormatError(f"no format descriptors found in {folders}")
     return out
 
 

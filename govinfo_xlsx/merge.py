@@ -144,6 +144,7 @@ def collect_inputs(inputs: Sequence[str | os.PathLike[str]], exclude: Sequence[s
     def add(p: Path) -> None:
         key = os.path.realpath(p)
         if key in seen:
+            skipped.append(UnitRecord(str(p), "skipped", "同一个文件被重复指定，只读取一次"))
             return
         seen.add(key)
         if p.name.startswith("~$"):
@@ -238,9 +239,19 @@ class MergeResult:
 
     @property
     def exit_code(self) -> int:
+        """0 every input merged, 1 some excluded, 2 nothing merged.
+
+        Skipped entries (a lock file, the same path given twice, the merge's
+        own output) are listed but are not inputs that failed.
+        """
         if not self.merged:
             return 2
-        return 1 if self.excluded else 0
+        return 1 if self.failed else 0
+
+    @property
+    def failed(self) -> list[UnitRecord]:
+        """Inputs that could not be merged (excluded, not merely skipped)."""
+        return [u for u in self.units if u.status not in ("merged", "skipped")]
 
     def status_labels(self) -> dict[str, str]:
         return dict(self.format.descriptor["rollup"]["status"])
@@ -377,7 +388,7 @@ def merge(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike[st
         result.missing = [n for k, n in expected.items() if k not in sent]
         result.not_merged = [n for k, n in expected.items() if k in sent and k not in merged_names]
         result.unexpected = [n for k, n in merged_names.items() if k not in expected]
-    if not result.merged or (strict and result.excluded):
+    if not result.merged or (strict and result.failed):
         return result
     _write_rollup(result, _unscale(fmt, total))
     result.written = True

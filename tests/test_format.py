@@ -87,3 +87,34 @@ def test_malformed_descriptor_is_refused(fmt, mutate, needle):
 
 def test_registry_lists_shipped_version():
     assert ("govinfo-annual-report", "2021") in available_formats()
+
+
+def test_a_new_version_is_a_new_data_file(tmp_path, monkeypatch, fmt):
+    """A format version with an extra row works end to end without code changes."""
+    from govinfo_xlsx.format import FORMATS_ENV, load_format
+    from govinfo_xlsx.reader import read_workbook
+    from govinfo_xlsx.template import write_workbook
+    from govinfo_xlsx.validate import validate
+
+    d = json.loads(json.dumps(fmt.descriptor))
+    d["version"] = "2031"
+    t2 = d["tables"][0]
+    t2["blocks"][2]["rows"].append({"code": "r7", "path": ["行政检查"]})
+    (tmp_path / "v2031.json").write_text(json.dumps(d, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setenv(FORMATS_ENV, str(tmp_path))
+    new = load_format("2031")
+    assert new.cells["t2.r7.c1"].role == "input" and len(new.input_codes) == len(fmt.input_codes) + 1
+    p = tmp_path / "new.xlsx"
+    write_workbook(p, new, year=2031, org="某县", values={"t2.r7.c1": 5, "t3.r01.c1": 1})
+    wb = read_workbook(p)
+    assert wb.format is new and wb.values["t2.r7.c1"] == 5
+    assert [f.rule for f in validate(wb).errors] == ["t3-balance", "t3-balance"]
+    # the 2021 reader still reads 2021 files; a 2031 file is refused once the descriptor is gone
+    monkeypatch.delenv(FORMATS_ENV)
+    import pytest as _pytest
+
+    from govinfo_xlsx.errors import WorkbookError
+
+    with _pytest.raises(WorkbookError) as ei:
+        read_workbook(p)
+    assert ei.value.reason == "unsupported-version"

@@ -110,6 +110,14 @@ def test_every_input_accounted_for(tmp_path, fmt):
     assert wb["汇总明细"]._charts  # a native bar chart
 
 
+def test_same_file_twice_is_read_once_and_reported(tmp_path, fmt):
+    paths = _units(tmp_path, fmt, 2)
+    res = merge([paths[0], paths[1], paths[0]], tmp_path / "o.xlsx", jobs=1)
+    assert [u.status for u in res.units] == ["merged", "merged", "skipped"] and res.exit_code == 0
+    assert "重复指定" in res.units[2].reason
+    assert res.totals["t3.r01.c1"] == sum(read_workbook(p).values["t3.r01.c1"] for p in paths)
+
+
 def test_strict_and_nothing_merged(tmp_path, fmt):
     paths = _units(tmp_path, fmt, 2)
     (tmp_path / "坏.xlsx").write_bytes(b"")
