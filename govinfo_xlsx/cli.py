@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -22,55 +23,82 @@ from .findings import ERROR, CheckReport
 EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE, EXIT_USAGE = 0, 1, 2, 3
 
 
+class _Formatter(argparse.HelpFormatter):
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, prefix="用法：" if prefix is None else prefix)
+
+
 class _Parser(argparse.ArgumentParser):
+    """argparse with Chinese headings (the clerks read this)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        kwargs.setdefault("add_help", False)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "参数"
+        self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
+
     def error(self, message: str) -> None:  # noqa: D401 - argparse API
         self.print_usage(sys.stderr)
+        for pattern, chinese in _ARGPARSE_MESSAGES:
+            message = re.sub(pattern, chinese, message)
         sys.stderr.write(f"参数错误：{message}\n")
         raise SystemExit(EXIT_USAGE)
 
 
+# argparse's own messages, in the clerks' language.
+_ARGPARSE_MESSAGES = (
+    (r"the following arguments are required: (.*)", r"缺少必填参数：\1"),
+    (r"unrecognized arguments: (.*)", r"无法识别的参数：\1"),
+    (r"argument (\S+): invalid int value: (.*)", r"参数 \1 应为整数，收到的是 \2"),
+    (r"argument (\S+): invalid choice: (.*?) \(choose from (.*)\)", r"参数 \1 的取值 \2 无效，可选：\3"),
+    (r"argument (\S+): expected one argument", r"参数 \1 后面需要一个值"),
+)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="govinfo-xlsx", description="政府信息公开工作年度报告：填报模板、读取校验、报告生成与逐级汇总。")
-    p.add_argument("--version", action="version", version=f"govinfo-xlsx {__version__}")
+    p.add_argument("--version", action="version", version=f"govinfo-xlsx {__version__}", help="显示版本号并退出")
     sub = p.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
 
     t = sub.add_parser("template", help="生成受保护的 Excel 填报模板")
-    t.add_argument("-o", "--output", required=True, help="输出的 .xlsx 文件")
-    t.add_argument("--year", type=int, help="报告年度，例如 2024")
-    t.add_argument("--org", default="", help="机关名称")
-    t.add_argument("--password", help="工作表保护密码（可选）")
-    t.add_argument("--contact", default="", help="写入填报说明的联系人和电话，例如“市政务公开办 张三 0373-1234567”")
+    t.add_argument("-o", "--output", required=True, metavar="输出.xlsx", help="输出的 .xlsx 文件")
+    t.add_argument("--year", type=int, metavar="年度", help="报告年度，例如 2024")
+    t.add_argument("--org", default="", metavar="机关名称", help="机关名称")
+    t.add_argument("--password", metavar="密码", help="工作表保护密码（可选）")
+    t.add_argument("--contact", default="", metavar="联系人", help="写入填报说明的联系人和电话，例如“市政务公开办 张三 0373-1234567”")
     t.add_argument("--from", dest="previous", metavar="上年工作簿",
                    help="由上年已填报的工作簿生成本年模板：沿用封面，并把上年“结转下年度继续办理”填入本年“上年结转”")
 
     c = sub.add_parser("check", help="读取并校验已填报的工作簿")
-    c.add_argument("file", help="已填报的 .xlsx 文件")
+    c.add_argument("file", metavar="工作簿", help="已填报的 .xlsx 文件")
     c.add_argument("--json", action="store_true", help="以 JSON 输出")
     c.add_argument("--strict", action="store_true", help="未填写的单元格视为错误")
-    c.add_argument("--year", type=int, help="要求的报告年度")
+    c.add_argument("--year", type=int, metavar="年度", help="要求的报告年度")
     c.add_argument("--previous", metavar="上年工作簿", help="核对“上年结转”与上年“结转下年度继续办理”是否一致")
     c.add_argument("--annotate", metavar="输出.xlsx", help="另存一份标注了问题单元格的工作簿")
 
     e = sub.add_parser("export", help="导出数据（JSON 或 CSV）")
-    e.add_argument("file")
+    e.add_argument("file", metavar="工作簿", help="已填报的 .xlsx 文件")
     e.add_argument("--format", choices=["json", "csv"], default="json", help="输出格式（默认 json）")
-    e.add_argument("-o", "--output", help="输出文件（默认打印到屏幕）")
+    e.add_argument("-o", "--output", metavar="输出文件", help="输出文件（默认打印到屏幕）")
 
     r = sub.add_parser("report", help="生成年度报告（Markdown、HTML 或 Word）")
-    r.add_argument("file")
-    r.add_argument("-o", "--output", required=True, help="输出文件：.md、.html 或 .docx")
+    r.add_argument("file", metavar="工作簿", help="已填报的 .xlsx 文件")
+    r.add_argument("-o", "--output", required=True, metavar="报告文件", help="输出文件：.md、.html 或 .docx")
     r.add_argument("--force", action="store_true", help="存在错误时仍然生成")
     r.add_argument("--previous", metavar="上年工作簿", help="加入与上年主要数据的对比")
-    r.add_argument("--year", type=int, help="要求的报告年度")
+    r.add_argument("--year", type=int, metavar="年度", help="要求的报告年度")
 
     m = sub.add_parser("merge", help="汇总多个单位的工作簿")
-    m.add_argument("inputs", nargs="+", help="工作簿文件或文件夹")
-    m.add_argument("-o", "--output", required=True, help="汇总工作簿 .xlsx")
-    m.add_argument("--org", default="", help="汇总单位名称")
-    m.add_argument("--year", type=int, help="报告年度（默认取各单位一致的年度）")
-    m.add_argument("--roster", help="应报单位名单（.csv 或 .xlsx，第一列为机关名称）")
-    m.add_argument("--report", help="同时生成汇总报告：.md、.html 或 .docx")
-    m.add_argument("--jobs", type=int, default=0, help="并行读取的进程数（默认：全部 CPU 核）")
+    m.add_argument("inputs", nargs="+", metavar="输入", help="工作簿文件或文件夹")
+    m.add_argument("-o", "--output", required=True, metavar="汇总.xlsx", help="汇总工作簿 .xlsx")
+    m.add_argument("--org", default="", metavar="汇总单位名称", help="汇总单位名称")
+    m.add_argument("--year", type=int, metavar="年度", help="报告年度（默认取多数单位的年度）")
+    m.add_argument("--roster", metavar="名单", help="应报单位名单（.csv 或 .xlsx，第一列为机关名称）")
+    m.add_argument("--report", metavar="报告文件", help="同时生成汇总报告：.md、.html 或 .docx")
+    m.add_argument("--jobs", type=int, default=0, metavar="N", help="并行读取的进程数（默认：全部 CPU 核）")
     m.add_argument("--strict", action="store_true", help="有任何单位被排除时不写汇总结果；未填写视为错误")
     m.add_argument("--quiet", action="store_true", help="不显示进度")
     m.add_argument("--json", action="store_true", help="以 JSON 输出汇总结果")
