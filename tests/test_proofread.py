@@ -135,7 +135,7 @@ def test_report_with_previous_year_comparison(tmp_path, fmt, book):
     res = convert(this, out, previous=last, force=True)
     assert res.written
     md = out.read_text(encoding="utf-8")
-    assert "与上年主要数据对比" in md and "| 项目 | 2022年 | 2023年 | 增减 |" in md
+    assert "附：与上年主要数据对比" in md and "| 项目 | 2022年 | 2023年 | 增减 |" in md
     t_last, t_this = fmt.compute(consistent_values(fmt, seed=62)), fmt.compute(book)
     diff = t_this["t3.r01.c7"] - t_last["t3.r01.c7"]
     row = next(line for line in md.splitlines() if line.startswith("| 本年新收申请"))
