@@ -12,9 +12,15 @@ from typing import Any
 
 import openpyxl
 import pytest
+from hypothesis import settings as _hypothesis_settings
 
 from govinfo_xlsx.format import ReportFormat, load_format
 from govinfo_xlsx.template import write_workbook
+
+# CI runs the property tests with a fixed seed: a red build must be reproducible.
+_hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI") == "true":
+    _hypothesis_settings.load_profile("ci")
 
 HERE = Path(__file__).resolve().parent
 collect_ignore = ["lo_uno.py"]
