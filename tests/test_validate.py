@@ -102,3 +102,22 @@ def test_absurdly_large_number_is_an_error_not_an_overflow(tmp_path, fmt, base):
     vals["t3.r03.c1"] = 1e300
     rep = validate(read_workbook(write_filled(tmp_path / "big.xlsx", fmt, vals)))
     assert [(f.rule, f.cells[0]) for f in rep.errors] == [("number-too-large", fmt.cells["t3.r03.c1"].ref)]
+
+
+def _derived_codes():
+    from govinfo_xlsx.format import load_format
+
+    return load_format("2021").derived_codes
+
+
+@pytest.mark.parametrize("code", _derived_codes())
+def test_each_total_fails_alone_when_overwritten(tmp_path_factory, fmt, base, code):
+    from .conftest import fill_openpyxl
+
+    d = tmp_path_factory.mktemp("tot")
+    good = write_filled(d / "g.xlsx", fmt, base)
+    true = fmt.compute(base)[code]
+    p = fill_openpyxl(good, d / "o.xlsx", fmt, {code: true + 1})
+    rep = validate(read_workbook(p))
+    assert [(f.rule, f.cells, f.expected, f.actual) for f in rep.errors] == [
+        ("total-sum", (fmt.cells[code].ref,), true, true + 1)]
