@@ -10,9 +10,15 @@ This is the one place that touches untrusted bytes.  It
   stops once the template's rows are read);
 * parses XML with expat with DTDs refused, so entity expansion and external
   entities never run;
-* returns cell values, their type and whether the cell holds a formula (the
-  cached result is what we get; python-calamine cannot say a cell is a
-  formula, which the reader needs to warn about formulas typed into inputs).
+* returns cell values, their type and whether the cell holds a formula.
+
+Cells are read on one of two paths.  The fast path (template-sized sheets)
+takes the cached values from python-calamine, which parses in Rust, and
+finds with one regular-expression pass what calamine cannot say: which cells
+hold a formula (the reader warns about formulas typed into inputs) or an
+error value, and the merged ranges.  The expat path streams the sheet and
+stops after the form; it reads huge sheets, files calamine refuses, and is
+the reference the tests compare the fast path against.
 """
 
 from __future__ import annotations
@@ -76,7 +82,6 @@ class SheetData:
     cells: dict[tuple[int, int], RawCell] = field(default_factory=dict)
     dimension: str = ""
     merges: set[str] | None = None  # None when not read (sheet too large)
-    protected: bool | None = None
     max_row_seen: int = -1
 
 
@@ -417,8 +422,6 @@ class XlsxPackage:
                 sd.dimension = attrs.get("ref", "")
             elif tag == "mergeCell":
                 cur["merges"].add(attrs.get("ref", ""))
-            elif tag == "sheetProtection":
-                sd.protected = attrs.get("sheet") in ("1", "true")
 
         def text(data: str) -> None:
             where = cur["in"]
@@ -479,11 +482,6 @@ def _part(target: str) -> str:
     """The zip member of a relationship target of xl/workbook.xml."""
     part = target.lstrip("/") if target.startswith("/") else "xl/" + target
     return os.path.normpath(part).replace(os.sep, "/")
-
-
-def _plain_xml(data: bytes) -> bool:
-    """True when ``data`` has none of the constructs the regular expressions do not handle."""
-    return not (b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data or b"<![CDATA[" in data or b"<!--" in data)
 
 
 # ---------------------------------------------------------------------------
