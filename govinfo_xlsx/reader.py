@@ -306,21 +306,17 @@ def read_workbook(path: str | os.PathLike[str]) -> FilledWorkbook:
     ('某县', 2024, 3, 3)
     """
     try:
-        pkg = open_package(path)
+        with open_package(path) as pkg:
+            return _read(pkg)
     except WorkbookError:
         raise
-    with pkg:
-        try:
-            return _read(pkg)
-        except WorkbookError:
-            raise
-        except MemoryError as exc:
-            raise WorkbookError("too-large", "文件过大，内存不足以读取", path) from exc
-        except RecursionError as exc:
-            raise WorkbookError("corrupt-xml", "文件结构异常（嵌套过深）", path) from exc
-        except Exception as exc:  # last resort: a damaged file must end in a message, never a traceback
-            raise WorkbookError("corrupt-file", f"文件内容已损坏，无法读取（{type(exc).__name__}: {exc}）",
-                                path) from exc
+    except MemoryError as exc:
+        raise WorkbookError("too-large", "文件过大，内存不足以读取", path) from exc
+    except RecursionError as exc:
+        raise WorkbookError("corrupt-xml", "文件结构异常（嵌套过深）", path) from exc
+    except Exception as exc:  # last resort: a damaged file must end in a message, never a traceback
+        raise WorkbookError("corrupt-file", f"文件内容已损坏，无法读取（{type(exc).__name__}: {exc}）",
+                            path) from exc
 
 
 def _read(pkg: XlsxPackage) -> FilledWorkbook:
