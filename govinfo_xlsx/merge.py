@@ -364,16 +364,20 @@ def merge(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike[st
     for r in candidates:
         if r.year != year:
             r.status, r.reason, r.vector = "other-year", f"报告年度为 {r.year}，本次汇总年度为 {year}", None
+    # Two files of one unit for the year: neither is guessed at, even when one
+    # of them has errors (it may be the corrected resubmission of the other).
     by_org: dict[str, list[UnitRecord]] = {}
     for r in records:
-        if r.status == "ok":
+        if r.status in ("ok", "invalid") and r.org.strip() and r.year == year:
             by_org.setdefault(_norm_name(r.org), []).append(r)
     for group in by_org.values():
         if len(group) > 1:
             names = "、".join(Path(g.path).name for g in group)
             for g in group:
+                also = f"；此文件另有错误：{g.reason}" if g.status == "invalid" else ""
                 g.status, g.vector = "duplicate", None
-                g.reason = f"机关名称“{g.org}”在 {len(group)} 个文件中出现（{names}），均未汇总，请确认保留哪一份"
+                g.reason = (f"机关名称“{g.org}”在 {len(group)} 个文件中出现（{names}），均未汇总，"
+                            f"请确认保留哪一份{also}")
     total = np.zeros(len(fmt.input_codes), dtype=np.int64)
     for r in records:
         if r.status == "ok":

@@ -110,6 +110,16 @@ def test_every_input_accounted_for(tmp_path, fmt):
     assert wb["汇总明细"]._charts  # a native bar chart
 
 
+def test_duplicate_with_an_invalid_copy_is_not_guessed(tmp_path, fmt):
+    good = _units(tmp_path, fmt, 1)[0]
+    bad_vals = consistent_values(fmt, seed=90)
+    bad_vals["t3.r01.c1"] += 1
+    bad = write_filled(tmp_path / "县0-旧.xlsx", fmt, bad_vals, org="县0")
+    res = merge([good, bad], tmp_path / "o.xlsx", jobs=1)
+    assert [u.status for u in res.units] == ["duplicate", "duplicate"] and res.exit_code == 2
+    assert "另有错误" in res.units[1].reason and "另有错误" not in res.units[0].reason
+
+
 def test_same_file_twice_is_read_once_and_reported(tmp_path, fmt):
     paths = _units(tmp_path, fmt, 2)
     res = merge([paths[0], paths[1], paths[0]], tmp_path / "o.xlsx", jobs=1)
