@@ -344,9 +344,12 @@ def merge(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike[st
     Returns a :class:`MergeResult` accounting for every input.  The roll-up
     is written unless nothing could be merged, or ``strict`` and some input
     was excluded.  ``report`` also writes the roll-up's report (.md/.html/.docx).
-    Raises ``ValueError`` for a bad roster or report suffix.
+    Without ``org`` the roll-up is named after the output file (a roll-up
+    needs a 机关名称 to be merged again).  Raises ``ValueError`` for a bad
+    roster or report suffix.
     """
     fmt = load_format()
+    org = org.strip() or Path(output).stem
     if report is not None and Path(report).suffix.lower() not in (".md", ".markdown", ".html", ".htm", ".docx"):
         raise ValueError(f"不支持的报告格式“{Path(report).suffix}”，请使用 .md、.html 或 .docx")
     roster_names = read_roster(roster) if roster is not None else None

@@ -124,6 +124,7 @@ def test_same_file_twice_is_read_once_and_reported(tmp_path, fmt):
     paths = _units(tmp_path, fmt, 2)
     res = merge([paths[0], paths[1], paths[0]], tmp_path / "o.xlsx", jobs=1)
     assert [u.status for u in res.units] == ["merged", "merged", "skipped"] and res.exit_code == 0
+    assert read_workbook(tmp_path / "o.xlsx").org == "o"  # named after the file when --org is not given
     assert "重复指定" in res.units[2].reason
     assert res.totals["t3.r01.c1"] == sum(read_workbook(p).values["t3.r01.c1"] for p in paths)
 
