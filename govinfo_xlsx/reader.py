@@ -85,6 +85,12 @@ class FilledWorkbook:
                 out[code] = None
         return out
 
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table as a labelled DataFrame, by table code (``t2``, ``t3``, ``t4``)."""
+        numbers = self.numbers()
+        return {t.code: table_frame(self.format, t.code, numbers) for t in self.format.tables}
+
     def table(self, code: str) -> pd.DataFrame:
         """Table ``t2``/``t3``/``t4`` as a DataFrame indexed by the format's labels.
 

@@ -37,6 +37,7 @@ def test_table_frames_are_labelled(good, fmt):
     row = ("一、本年新收政府信息公开申请数量", "", "")
     assert t3.loc[row, ("申请人情况", "自然人", "")] == vals["t3.r01.c1"]
     assert t3.loc[row, ("总计", "", "")] == sum(vals[f"t3.r01.c{i}"] for i in range(1, 7))
+    assert list(read_workbook(path).tables) == ["t2", "t3", "t4"]
     t4 = read_workbook(path).table("t4")
     assert t4.shape == (1, 15)
     assert t4.columns[4] == ("行政复议", "总计", "")
