@@ -330,7 +330,7 @@ def _read(pkg: XlsxPackage) -> FilledWorkbook:
     findings = _check_sheets(pkg, fmt)
     layout = fmt.layout
     raw: dict[str, dict[tuple[int, int], RawCell]] = {}
-    label_diffs: list[str] = []
+    label_diffs: list[tuple[str, int, int, str]] = []
     for sl in layout.sheets:
         if sl.role in ("meta", "instructions", "checks"):
             continue
@@ -339,12 +339,16 @@ def _read(pkg: XlsxPackage) -> FilledWorkbook:
                       + [0])
         sd = pkg.read_sheet(sl.name, max_row, max_col)
         raw[sl.name] = sd.cells
+        hinted = False  # one "rows inserted/deleted here" hint per sheet
         for lab in sl.labels:
             if lab.role == "hint":
                 continue
             got = sd.cells.get((lab.row, lab.col))
             if _norm_label(got.value if got else "") != _norm_label(lab.text):
-                label_diffs.append(f"{lab.ref} 应为“{lab.text}”，实际为“{_text_value(got)}”")
+                hint = "" if hinted else _shift_hint(sd.cells, lab)
+                hinted = hinted or bool(hint)
+                label_diffs.append((sl.name, lab.row, lab.col,
+                                    f"{lab.ref} 应为“{lab.text}”，实际为“{_text_value(got)}”{hint}"))
         if sd.dimension:
             end = sd.dimension.split(":")[-1]
             try:
@@ -365,10 +369,12 @@ def _read(pkg: XlsxPackage) -> FilledWorkbook:
                                         "请核对表格是否仍与模板一致。", tuple(f"{sl.name}!{m.split(':')[0]}"
                                                                              for m in split[:5])))
     if label_diffs:
+        order = {s.name: i for i, s in enumerate(layout.sheets)}
+        label_diffs.sort(key=lambda d: (order[d[0]], d[1], d[2]))
         more = f"等 {len(label_diffs)} 处" if len(label_diffs) > 5 else ""
         raise WorkbookError("layout-changed",
                             "表格布局与模板不一致（可能插入或删除了行列、改动了项目名称）："
-                            + "；".join(label_diffs[:5]) + more, pkg.path)
+                            + "；".join(d[3] for d in label_diffs[:5]) + more, pkg.path)
     moved = _check_names(pkg, fmt)
     if moved:
         raise WorkbookError("layout-changed",
@@ -409,6 +415,17 @@ def _read(pkg: XlsxPackage) -> FilledWorkbook:
         path=str(pkg.path), format=fmt, meta=meta, cover=cover, prose=prose, values=values,
         invalid=frozenset(invalid), cached=cached, overwritten=frozenset(overwritten), findings=findings,
     )
+
+
+def _shift_hint(cells: dict[tuple[int, int], RawCell], lab: Any) -> str:
+    """"（似乎在第 N 行之前插入了 k 行）" when the expected label sits k rows lower or higher."""
+    want = _norm_label(lab.text)
+    for k in range(1, 11):
+        for sign, what in ((1, "插入"), (-1, "删除")):
+            got = cells.get((lab.row + sign * k, lab.col))
+            if got is not None and _norm_label(got.value) == want:
+                return f"（该项目出现在第 {lab.row + sign * k + 1} 行：似乎在第 {lab.row + 1} 行附近{what}了 {k} 行）"
+    return ""
 
 
 def _merge_ref(row: int, col: int, rowspan: int, colspan: int) -> str:

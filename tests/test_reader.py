@@ -89,34 +89,42 @@ def test_blank_inputs_are_warnings_or_errors_when_strict(template_path, fmt):
     assert len([f for f in strict.errors if f.rule == "blank-input"]) == len(fmt.input_codes)
 
 
-def test_label_edited_is_layout_error(tmp_path, fmt, template_path):
-    wb = openpyxl.load_workbook(template_path)
-    ws = wb[fmt.table("t3").sheet]
-    ws["A6"] = "一、本年新收申请"
-    wb.save(tmp_path / "l.xlsx")
-    with pytest.raises(WorkbookError) as ei:
-        read_workbook(tmp_path / "l.xlsx")
-    assert ei.value.reason == "layout-changed"
-    assert "A6" in str(ei.value) and "一、本年新收政府信息公开申请数量" in str(ei.value)
+def _edit_label(wb, fmt):
+    wb[fmt.table("t3").sheet]["A6"] = "一、本年新收申请"
 
 
-def test_rows_inserted_is_layout_error(tmp_path, fmt, template_path):
-    wb = openpyxl.load_workbook(template_path)
+def _insert_row(wb, fmt):
     wb[fmt.table("t3").sheet].insert_rows(8)
-    wb.save(tmp_path / "i.xlsx")
-    with pytest.raises(WorkbookError) as ei:
-        read_workbook(tmp_path / "i.xlsx")
-    assert ei.value.reason == "layout-changed"
 
 
-def test_sheet_renamed_is_reported(tmp_path, fmt, template_path):
-    wb = openpyxl.load_workbook(template_path)
+def _delete_row(wb, fmt):
+    wb[fmt.table("t2").sheet].delete_rows(5)
+
+
+def _rename_sheet(wb, fmt):
     wb[fmt.table("t4").sheet].title = "表四"
-    wb.save(tmp_path / "r.xlsx")
+
+
+def _remove_sheet(wb, fmt):
+    del wb[fmt.prose_cells["s6"].sheet]
+
+
+@pytest.mark.parametrize("tamper, reason, needles", [
+    (_edit_label, "layout-changed", ["A6", "一、本年新收政府信息公开申请数量"]),
+    (_insert_row, "layout-changed", ["三、收到和处理政府信息公开申请情况!A8", "插入了 1 行"]),
+    (_delete_row, "layout-changed", ["二、主动公开政府信息情况!A5", "规章", "删除了 1 行"]),
+    (_rename_sheet, "sheet-missing", ["四、政府信息公开行政复议、行政诉讼情况", "表四"]),
+    (_remove_sheet, "sheet-missing", ["六、其他需要报告的事项"]),
+])
+def test_tampered_layout_is_refused_with_what_differs(tmp_path, fmt, template_path, tamper, reason, needles):
+    wb = openpyxl.load_workbook(template_path)
+    tamper(wb, fmt)
+    wb.save(tmp_path / "t.xlsx")
     with pytest.raises(WorkbookError) as ei:
-        read_workbook(tmp_path / "r.xlsx")
-    assert ei.value.reason == "sheet-missing"
-    assert fmt.table("t4").sheet in str(ei.value) and "表四" in str(ei.value)
+        read_workbook(tmp_path / "t.xlsx")
+    assert ei.value.reason == reason
+    for needle in needles:
+        assert needle in str(ei.value)
 
 
 def test_other_version_and_other_workbook(tmp_path, fmt, template_path):
