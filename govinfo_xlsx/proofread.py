@@ -113,30 +113,16 @@ def prose_findings(wb: FilledWorkbook) -> list[Finding]:
         part = cell.label
         for sentence in _sentences(text):
             quoted = sentence if len(sentence) <= 120 else sentence[:117] + "…"
-            for fig, patterns in figures:
-                actual = _value(numbers, fig["cells"])
-                if actual is None:
-                    continue
-                for pat in patterns:
-                    for m in pat.finditer(sentence):
-                        said = parse_number(m.group("n"))
-                        if said is None or abs(float(said) - float(actual)) < 1e-9:
-                            continue
-                        out.append(Finding(
-                            "prose-figure", WARNING,
-                            msgs["figure"].format(part=part, sentence=quoted, label=fig["label"], said=fmt_number(said),
-                                                  table_ref=_table_ref(fmt, fig["cells"], fig["label"]),
-                                                  actual=fmt_number(actual)),
-                            (cell.ref, *(fmt.cells[c].ref for c in fig["cells"])), expected=actual, actual=said,
-                            codes=(code, *fig["cells"])))
-                    if patterns and any(p.search(sentence) for p in patterns):
-                        break
+            # A number that totals several listed categories (主动公开行政许可类、行政处罚类信息154条)
+            # is checked as that total, never as the figure of the last category named.
+            listed_spans: set[tuple[int, int]] = set()
             if listed_re is not None and listed["trigger"] in sentence:
                 for m in listed_re.finditer(sentence):
                     cats = [k for k in listed["categories"] if k in m.group("list")]
                     said = parse_number(m.group("n"))
                     if len(cats) < listed["min_categories"] or said is None:
                         continue
+                    listed_spans.add(m.span("n"))
                     cells = [c for k in cats for c in listed["categories"][k]]
                     actual = _value(numbers, cells)
                     if actual is None or abs(float(said) - float(actual)) < 1e-9:
@@ -148,6 +134,25 @@ def prose_findings(wb: FilledWorkbook) -> list[Finding]:
                                                     said=fmt_number(said), actual=fmt_number(actual), detail=detail),
                         (cell.ref, *(fmt.cells[c].ref for c in cells)), expected=actual, actual=said,
                         codes=(code, *cells)))
+            for fig, patterns in figures:
+                actual = _value(numbers, fig["cells"])
+                if actual is None:
+                    continue
+                for pat in patterns:
+                    matches = [m for m in pat.finditer(sentence) if m.span("n") not in listed_spans]
+                    for m in matches:
+                        said = parse_number(m.group("n"))
+                        if said is None or abs(float(said) - float(actual)) < 1e-9:
+                            continue
+                        out.append(Finding(
+                            "prose-figure", WARNING,
+                            msgs["figure"].format(part=part, sentence=quoted, label=fig["label"], said=fmt_number(said),
+                                                  table_ref=_table_ref(fmt, fig["cells"], fig["label"]),
+                                                  actual=fmt_number(actual)),
+                            (cell.ref, *(fmt.cells[c].ref for c in fig["cells"])), expected=actual, actual=said,
+                            codes=(code, *fig["cells"])))
+                    if matches:
+                        break
             for neg, pat in negations:
                 if pat.search(sentence):
                     actual = _value(numbers, neg["cells"])

@@ -141,3 +141,29 @@ def test_report_with_previous_year_comparison(tmp_path, fmt, book):
     row = next(line for line in md.splitlines() if line.startswith("| 本年新收申请"))
     assert row.split("|")[2].strip() == str(t_last["t3.r01.c7"]) and row.split("|")[4].strip() == (
         f"+{diff}" if diff > 0 else str(diff))
+
+
+@pytest.mark.parametrize("sentence, rule, said", [
+    ("本年度新收政府信息公开申请共计十二件。", "prose-figure", 12),
+    ("共受理依申请公开事项8件。", "prose-figure", 8),
+    ("行政许可事项办理4512件。", "prose-figure", 4512),
+    ("无依申请公开事项。", "prose-denial", None),
+    ("行政复议和行政诉讼均为0件。", "prose-figure", 0),
+    ("收到申请后5个工作日内答复。", None, None),
+    ("主动公开行政许可类、行政处罚类信息 154 条。", None, None),
+    ("本年度共有行政复议案件3件。", "prose-figure", 3),
+])
+def test_prose_phrasings(tmp_path, fmt, book, sentence, rule, said):
+    vals = dict(book)
+    for code in fmt.input_codes:  # 表三 received 7; 复议 1; 许可 134 / 处罚 20 as in the fixture
+        if code.startswith("t3."):
+            vals[code] = 0
+    vals["t3.r01.c1"], vals["t3.r03.c1"] = 7, 7
+    wb, found = _findings(tmp_path, fmt, vals, {"s1.p2": sentence})
+    got = [(f.rule, f.actual) for f in found]
+    if rule is None:
+        assert got == []
+    elif rule == "prose-denial":
+        assert got == [("prose-denial", 7)]
+    else:
+        assert (rule, said) in got
