@@ -190,23 +190,24 @@ def _adjacent(a: str, b: str) -> bool:
     return abs(r1 - r2) <= 1 and abs(c1 - c2) <= 1 and (r1, c1) != (r2, c2)
 
 
-def _one_keystroke(a: str, b: str) -> bool:
-    """True when ``a`` becomes ``b`` by one missing/extra letter or one neighbouring-key slip."""
-    if a == b:
-        return True
+def _one_keystroke(a: str, b: str) -> str | None:
+    """How ``a`` becomes ``b`` in one keystroke: ``"indel"`` (a missing or extra letter,
+    which covers an/ang, en/eng, in/ing, z/zh, c/ch, s/sh), ``"subst"`` (a neighbouring
+    key), or None.
+
+    >>> _one_keystroke("xianguan", "xiangguan"), _one_keystroke("jiefu", "jiedu"), _one_keystroke("a", "abc")
+    ('indel', 'subst', None)
+    """
     la, lb = len(a), len(b)
-    if abs(la - lb) > 1:
-        return False
+    if a == b or abs(la - lb) > 1:
+        return None
     if la == lb:
         diff = [i for i in range(la) if a[i] != b[i]]
-        return len(diff) == 1 and _adjacent(a[diff[0]], b[diff[0]])
+        return "subst" if len(diff) == 1 and _adjacent(a[diff[0]], b[diff[0]]) else None
     if la > lb:
         a, b = b, a
     # b is a with one letter inserted
-    for i in range(len(b)):
-        if b[:i] + b[i + 1:] == a:
-            return True
-    return False
+    return "indel" if any(b[:i] + b[i + 1:] == a for i in range(len(b))) else None
 
 
 @dataclass(frozen=True)
@@ -215,6 +216,7 @@ class _Lexicon:
     allowed: frozenset[str]
     by_len: dict[int, tuple[tuple[str, str], ...]]  # pinyin length -> (pinyin, term)
     compounds: tuple[str, ...]
+    domain_words: frozenset[str]  # every word that occurs inside a term
 
 
 @functools.lru_cache(maxsize=1)
@@ -237,8 +239,10 @@ def _lexicon() -> _Lexicon:
             continue
         py = "".join(lazy_pinyin(t))
         by_len.setdefault(len(py), []).append((py, t))
+    jb = _jieba()
+    domain = {w for t in terms for w in jb.lcut(t, HMM=False) if len(w) > 1} | {t for t in terms}
     return _Lexicon(tuple(terms), frozenset(allowed), {k: tuple(v) for k, v in by_len.items()},
-                    tuple(t for t in terms if len(t) >= 3))
+                    tuple(t for t in terms if len(t) >= 3), frozenset(domain))
 
 
 @functools.lru_cache(maxsize=1)
@@ -306,7 +310,6 @@ def find_typos(text: str) -> list[Typo]:
                 window = chunk[s:e]
                 if not 2 <= len(window) <= 5 or window in lex.allowed or window in lex.terms:
                     continue
-                real = _word_freq(window) >= COMMON_WORD
                 if j - i > 1 and all(_word_freq(t) >= _FUNCTION_FREQ for t in tokens[i:j]):
                     continue
                 for k, py in enumerate(_window_pinyins(window)):
@@ -315,14 +318,7 @@ def find_typos(text: str) -> list[Typo]:
                     hit = _match(py, window, lex, exact_only=k > 0)
                     if hit is None:
                         continue
-                    term, exact = hit
-                    if real or (j - i == 1 and len(window) > 1 and _word_freq(window) > 0):
-                        # A real word: only when the term completes a longer lexicon phrase here.
-                        if not _completes_phrase(chunk, s, e, term, lex):
-                            continue
-                        score = 1
-                    else:
-                        score = 3 if exact else 2
+                    term, how = hit
                     # Report only the differing words: 政策姐夫 → 政策解读 is 姐夫 → 解读.
                     toks = list(tokens[i:j])
                     lead = trail = ""
@@ -332,11 +328,26 @@ def find_typos(text: str) -> list[Typo]:
                         trail = toks.pop() + trail
                     written = "".join(toks)
                     fix = term[len(lead): len(term) - len(trail)]
+                    ws, we = s + len(lead), e - len(trail)
+                    if len(written) > 1 and _word_freq(written) >= COMMON_WORD or \
+                            (j - i == 1 and len(window) > 1 and _word_freq(window) > 0):
+                        # A real word: never one of the domain's own words (事项 is no slip for
+                        # 时限), and only when the term completes a longer lexicon phrase here.
+                        if written in lex.domain_words or written in lex.allowed or \
+                                not _completes_phrase(chunk, ws, we, fix, lex):
+                            continue
+                        score = 1
+                    else:
+                        # Garbage one keystroke from a term: the slip must keep the syllables'
+                        # initials or one character (先关 → 相关, 内同 → 内容).
+                        if how != "exact" and not _plausible_slip(written, fix, how):
+                            continue
+                        score = 3 if how == "exact" else 2
                     changed = [w for w, f in zip(written, fix, strict=False) if w != f]
                     if len(term) < 4 and len(written) == len(fix) and \
                             all(_word_freq(w) >= _FUNCTION_FREQ for w in changed):
                         break  # 已申请 is a real phrase; only 已申请公开 → 依申请公开 is certain
-                    found.append((score, Typo(base + s + len(lead), base + e - len(trail), written, fix)))
+                    found.append((score, Typo(base + ws, base + we, written, fix)))
                     break
     found.sort(key=lambda x: (-x[0], -(x[1].end - x[1].start), x[1].start))
     taken: list[Typo] = []
@@ -346,17 +357,33 @@ def find_typos(text: str) -> list[Typo]:
     return sorted(taken, key=lambda t: t.start)
 
 
-def _match(py: str, window: str, lex: _Lexicon, exact_only: bool = False) -> tuple[str, bool] | None:
+def _plausible_slip(window: str, term: str, how: str) -> bool:
+    """A keystroke slip that produced garbage keeps a character of the term (内同 → 内容);
+    a missing or extra letter may instead keep every syllable's initial (视屏 → 水平)."""
+    if len(window) != len(term):
+        return False
+    if any(a == b for a, b in zip(window, term, strict=True)):
+        return True
+    if how != "indel":
+        return False
+    from pypinyin import lazy_pinyin
+
+    return [p[:1] for p in lazy_pinyin(window)] == [p[:1] for p in lazy_pinyin(term)]
+
+
+def _match(py: str, window: str, lex: _Lexicon, exact_only: bool = False) -> tuple[str, str] | None:
+    """The lexicon term ``py`` spells, exactly (``"exact"``) or one keystroke away."""
     best = None
     for n in (len(py), len(py) - 1, len(py) + 1):
         for tpy, term in lex.by_len.get(n, ()):
             if term == window or abs(len(term) - len(window)) > 1:
                 continue
             if tpy == py:
-                return term, True
-            if best is None and not exact_only and len(py) >= 5 and _one_keystroke(py, tpy) and \
-                    sum(a != b for a, b in zip(term, window, strict=False)) >= 1:
-                best = (term, False)
+                return term, "exact"
+            if best is None and not exact_only and len(py) >= 5:
+                how = _one_keystroke(py, tpy)
+                if how:
+                    best = (term, how)
     return best
 
 

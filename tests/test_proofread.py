@@ -167,3 +167,65 @@ def test_prose_phrasings(tmp_path, fmt, book, sentence, rule, said):
         assert got == [("prose-denial", 7)]
     else:
         assert (rule, said) in got
+
+
+def _synthetic_cases():
+    """Homophone slips planted in the clean sentences: one character of a lexicon term
+    replaced by another common character with the same pinyin (the wrong IME candidate)."""
+    import random
+
+    from pypinyin import lazy_pinyin
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    from govinfo_xlsx.proofread import _lexicon, _word_freq
+
+    lex = _lexicon()
+    by_py: dict[str, set[str]] = {}
+    for cp in pinyin_dict:
+        ch = chr(cp)
+        if _word_freq(ch) >= 2000:
+            by_py.setdefault(lazy_pinyin(ch)[0], set()).add(ch)
+    rnd = random.Random(7)
+    cases = []
+    for label, sent, _ in load_cases():
+        if label != "clean":
+            continue
+        terms = sorted(t for t in lex.terms if 2 <= len(t) <= 4 and t in sent)
+        rnd.shuffle(terms)
+        for t in terms[:3]:
+            i = rnd.randrange(len(t))
+            cands = sorted(by_py.get(lazy_pinyin(t[i])[0], set()) - {t[i]})
+            if cands:
+                pos = sent.index(t)
+                cases.append((sent[:pos] + t[:i] + rnd.choice(cands) + t[i + 1:] + sent[pos + len(t):], pos + i))
+    return cases
+
+
+def test_synthetic_homophone_slips():
+    cases = _synthetic_cases()
+    assert len(cases) >= 100
+    found = extra = 0
+    for text, pos in cases:
+        got = find_typos(text)
+        found += any(g.start <= pos < g.end for g in got)
+        extra += sum(1 for g in got if not g.start <= pos < g.end)
+    assert found / len(cases) >= 0.85, found / len(cases)
+    assert extra <= 2, extra
+
+
+def test_the_formats_own_wording_raises_no_alarm(fmt):
+    texts = []
+
+    def walk(x):
+        if isinstance(x, str):
+            texts.append(x)
+        elif isinstance(x, dict):
+            for v in x.values():
+                walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+
+    walk({k: v for k, v in fmt.descriptor.items() if k != "prose_checks"})
+    assert len(texts) > 200
+    assert [(t.written, t.term) for x in texts for t in find_typos(x)] == []
