@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from . import settings
 from .findings import WARNING, Finding
 from .format import ReportFormat, fmt_number
 from .reader import FilledWorkbook
@@ -214,9 +215,13 @@ def _one_keystroke(a: str, b: str) -> str | None:
 class _Lexicon:
     terms: tuple[str, ...]
     allowed: frozenset[str]
-    by_len: dict[int, tuple[tuple[str, str], ...]]  # pinyin length -> (pinyin, term)
+    exact: dict[str, str]  # pinyin -> first term spelled so
+    shorter: dict[str, tuple[str, ...]]  # a term's pinyin with one letter deleted -> terms
+    wild: dict[str, tuple[tuple[str, str], ...]]  # pinyin with one letter as "*" -> (term, that letter)
     compounds: tuple[str, ...]
     domain_words: frozenset[str]  # every word that occurs inside a term
+    compounds_with: dict[str, tuple[str, ...]]  # term -> longer terms that contain it
+    longest: int
 
 
 @functools.lru_cache(maxsize=1)
@@ -233,16 +238,29 @@ def _lexicon() -> _Lexicon:
             allowed.add(line[1:])
         elif re.fullmatch(r"[\u4e00-\u9fff]{2,8}", line):
             terms.append(line)
-    by_len: dict[int, list[tuple[str, str]]] = {}
+    # Indexes for one-keystroke look-ups in O(length of the pinyin), not O(lexicon):
+    # deletions (a missing or extra letter) and wildcards (a substituted letter).
+    exact: dict[str, str] = {}
+    shorter: dict[str, list[str]] = {}
+    wild: dict[str, list[tuple[str, str]]] = {}
     for t in terms:
         if len(t) > 5:
             continue
         py = "".join(lazy_pinyin(t))
-        by_len.setdefault(len(py), []).append((py, t))
+        exact.setdefault(py, t)
+        for i in range(len(py)):
+            shorter.setdefault(py[:i] + py[i + 1:], []).append(t)
+            wild.setdefault(py[:i] + "*" + py[i + 1:], []).append((t, py[i]))
+    compounds_with: dict[str, tuple[str, ...]] = {}
+    for t in terms:
+        compounds_with[t] = tuple(c for c in terms if len(c) > len(t) and t in c)
     jb = _jieba()
     domain = {w for t in terms for w in jb.lcut(t, HMM=False) if len(w) > 1} | {t for t in terms}
-    return _Lexicon(tuple(terms), frozenset(allowed), {k: tuple(v) for k, v in by_len.items()},
-                    tuple(t for t in terms if len(t) >= 3), frozenset(domain))
+    return _Lexicon(tuple(terms), frozenset(allowed), exact,
+                    {k: tuple(dict.fromkeys(v)) for k, v in shorter.items()},
+                    {k: tuple(dict.fromkeys(v)) for k, v in wild.items()},
+                    tuple(t for t in terms if len(t) >= 3), frozenset(domain), compounds_with,
+                    max(len(t) for t in terms))
 
 
 @functools.lru_cache(maxsize=1)
@@ -351,9 +369,11 @@ def find_typos(text: str) -> list[Typo]:
                     break
     found.sort(key=lambda x: (-x[0], -(x[1].end - x[1].start), x[1].start))
     taken: list[Typo] = []
+    used = bytearray(len(text))  # characters already covered by a more certain finding
     for _, t in found:
-        if all(t.end <= o.start or t.start >= o.end for o in taken):
+        if not any(used[t.start:t.end]):
             taken.append(t)
+            used[t.start:t.end] = b"\x01" * (t.end - t.start)
     return sorted(taken, key=lambda t: t.start)
 
 
@@ -373,31 +393,44 @@ def _plausible_slip(window: str, term: str, how: str) -> bool:
 
 def _match(py: str, window: str, lex: _Lexicon, exact_only: bool = False) -> tuple[str, str] | None:
     """The lexicon term ``py`` spells, exactly (``"exact"``) or one keystroke away."""
-    best = None
-    for n in (len(py), len(py) - 1, len(py) + 1):
-        for tpy, term in lex.by_len.get(n, ()):
-            if term == window or abs(len(term) - len(window)) > 1:
-                continue
-            if tpy == py:
-                return term, "exact"
-            if best is None and not exact_only and len(py) >= 5:
-                how = _one_keystroke(py, tpy)
-                if how:
-                    best = (term, how)
-    return best
+
+    def usable(term: str) -> bool:
+        return term != window and abs(len(term) - len(window)) <= 1
+
+    term = lex.exact.get(py)
+    if term is not None and usable(term):
+        return term, "exact"
+    if exact_only or len(py) < 5:
+        return None
+    for term in lex.shorter.get(py, ()):  # the window lacks a letter of the term
+        if usable(term):
+            return term, "indel"
+    for i in range(len(py)):  # the window has one letter too many
+        term = lex.exact.get(py[:i] + py[i + 1:])
+        if term is not None and usable(term):
+            return term, "indel"
+    for i in range(len(py)):  # one letter typed with a neighbouring key
+        for term, letter in lex.wild.get(py[:i] + "*" + py[i + 1:], ()):
+            if usable(term) and _adjacent(py[i], letter):
+                return term, "subst"
+    return None
 
 
 def _completes_phrase(chunk: str, s: int, e: int, term: str, lex: _Lexicon) -> bool:
-    fixed = chunk[:s] + term + chunk[e:]
-    lo, hi = s, s + len(term)
-    for phrase in lex.compounds:
-        if term not in phrase or len(phrase) <= len(term):
-            continue
-        k = fixed.find(phrase, max(0, lo - len(phrase)), hi + len(phrase))
+    """True when ``term`` in place of ``chunk[s:e]`` forms a longer lexicon phrase with its neighbours."""
+    reach = lex.longest
+    left, right = chunk[max(0, s - reach): s], chunk[e: e + reach]
+    fixed = left + term + right
+    lo, hi = len(left), len(left) + len(term)
+    phrases = lex.compounds_with.get(term)
+    if phrases is None:
+        phrases = lex.compounds_with[term] = tuple(c for c in lex.compounds if term in c and len(c) > len(term))
+    for phrase in phrases:
+        k = fixed.find(phrase)
         while k >= 0:
-            if k <= lo and k + len(phrase) >= hi and (k < lo or k + len(phrase) > hi):
+            if k <= lo and k + len(phrase) >= hi:
                 return True
-            k = fixed.find(phrase, k + 1, hi + len(phrase))
+            k = fixed.find(phrase, k + 1)
     return False
 
 
@@ -412,7 +445,20 @@ def typo_findings(wb: FilledWorkbook) -> list[Finding]:
     for code in spec.get("sections", ()):
         text = wb.prose.get(code) or ""
         cell = fmt.cells[code]
-        for t in find_typos(text):
+        if len(text) > settings.PROOFREAD_MAX_CHARS:
+            # A report's part runs to a few thousand characters; a longer cell is
+            # proofread in its first part only, so a check stays quick.
+            out.append(Finding("pinyin-typo", WARNING,
+                               f"「{cell.label}」有 {len(text)} 字，错字检查只覆盖前 {settings.PROOFREAD_MAX_CHARS} 字。",
+                               (cell.ref,), codes=(code,)))
+            text = text[: settings.PROOFREAD_MAX_CHARS]
+        typos = find_typos(text)
+        if len(typos) > settings.MAX_TYPOS_PER_PART:
+            out.append(Finding("pinyin-typo", WARNING,
+                               f"「{cell.label}」中疑似拼音输入法选字错误多达 {len(typos)} 处，以下只列出前 "
+                               f"{settings.MAX_TYPOS_PER_PART} 处，请通读全文。", (cell.ref,), codes=(code,)))
+            typos = typos[: settings.MAX_TYPOS_PER_PART]
+        for t in typos:
             context = text[max(0, t.start - 6): t.end + 6].replace("\n", " ")
             out.append(Finding("pinyin-typo", WARNING,
                                msg.format(part=cell.label, context=context, typo=t.written, term=t.term),

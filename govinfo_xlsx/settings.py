@@ -30,3 +30,9 @@ FIXED_TIMESTAMP = (2021, 1, 1, 0, 0, 0)
 # Merge -------------------------------------------------------------------------
 #: Most files a worker reads and validates in one task (validation is vectorised per chunk).
 MERGE_CHUNK = 32
+
+# Proofreading -------------------------------------------------------------------
+#: Most pinyin-typo warnings listed for one prose part (a summary says how many more).
+MAX_TYPOS_PER_PART = 20
+#: Characters of one prose part that are proofread for typos (the rest is not).
+PROOFREAD_MAX_CHARS = 10_000
