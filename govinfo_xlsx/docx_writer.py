@@ -23,7 +23,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-from .report import Document, Grid, column_shares
+from .report import Document, Grid, clean_text, column_shares
 
 TITLE_FONT = "方正小标宋简体"
 HEADING1_FONT = "黑体"
@@ -51,7 +51,7 @@ def _set_fonts(element: Any, east: str, west: str = WEST_FONT) -> None:
 
 def _run(paragraph: Any, text: str, east: str, size: float, bold: bool = False,
          color: RGBColor | None = None) -> Any:
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(clean_text(text))  # XML cannot hold control characters
     run.font.size = Pt(size)
     run.font.bold = bold
     run.font.name = WEST_FONT

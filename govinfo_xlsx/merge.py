@@ -511,7 +511,7 @@ def _write_rollup(result: MergeResult, values: dict[str, Any]) -> None:
 def rollup_sections(result: MergeResult) -> list[Any]:
     """Report sections of a roll-up: the per-unit table and a bar chart of applications."""
     from .format import fmt_number
-    from .report import Section
+    from .report import Section, clean_text
 
     fmt = result.format
     spec = fmt.descriptor["rollup"]
@@ -520,8 +520,8 @@ def rollup_sections(result: MergeResult) -> list[Any]:
     rows, chart_rows = [], []
     merged = result.merged
     for u, kf in zip(merged, _key_figures_many(fmt, [u.vector for u in merged]), strict=True):
-        rows.append([u.org] + [fmt_number(kf.get(f["id"])) for f in figures])
-        chart_rows.append((u.org, float(kf.get(spec["chart_figure"], 0))))
+        rows.append([clean_text(u.org)] + [fmt_number(kf.get(f["id"])) for f in figures])
+        chart_rows.append((clean_text(u.org), float(kf.get(spec["chart_figure"], 0))))
     table = Section(spec["units_sheet"], simple_table=(headers, rows))
     chart = Section(spec["chart_title"], chart={"title": spec["chart_title"], "headers": headers[:2],
                                                 "rows": chart_rows})

@@ -201,7 +201,7 @@ def build_document(wb: FilledWorkbook, previous: FilledWorkbook | None = None) -
                 if paras or sub:
                     s.parts.append(Part(sub, paras))
         sections.append(s)
-    doc = Document(fmt.title_for(wb.org, wb.year if wb.year is not None else ""), sections)
+    doc = Document(clean_text(fmt.title_for(wb.org, wb.year if wb.year is not None else "")), sections)
     if previous is not None:
         doc.sections.append(_comparison(wb, previous))
     return doc

@@ -175,3 +175,12 @@ def test_docx_converts_to_pdf_in_libreoffice(filled, tmp_path):
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "收到和处理政府信息公开申请情况" in text and "存在的主要问题及改进情况" in text
     assert "<script>alert('x')</script>第一段" in text
+
+
+def test_control_characters_in_org_name_do_not_break_reports(tmp_path, fmt):
+    p = write_filled(tmp_path / "c.xlsx", fmt, consistent_values(fmt, seed=24), org="某县\x07<b>办公室</b>")
+    for suffix in ("md", "html", "docx"):
+        out = tmp_path / f"c.{suffix}"
+        assert convert(p, out).written
+    assert "某县\ufffd&lt;b&gt;办公室&lt;/b&gt;" in (tmp_path / "c.html").read_text(encoding="utf-8")
+    assert docx.Document(str(tmp_path / "c.docx")).paragraphs[0].text.startswith("某县\ufffd<b>办公室</b>")
