@@ -211,6 +211,7 @@ class _SheetWriter:
             ws.write_string(row, 0, text, self.st.para)
             ws.set_row(row, _text_height(text, 100))
         ws.set_row(0, 30)
+        ws.fit_to_pages(1, 0)
         ws.activate()
 
     def cover(self, ws: Worksheet, sl: Any) -> None:
@@ -218,6 +219,7 @@ class _SheetWriter:
         ws.set_column(0, 0, 22)
         ws.set_column(1, 1, 56)
         ws.set_row(0, 30)
+        ws.fit_to_pages(1, 0)
         _write_labels(ws, sl.labels, st)
         for cell in sl.cells:
             _write_input(ws, fmt, cell, self.cover_values.get(cell.code), st)
