@@ -521,7 +521,7 @@ def rollup_sections(result: MergeResult) -> list[Any]:
     merged = result.merged
     for u, kf in zip(merged, _key_figures_many(fmt, [u.vector for u in merged]), strict=True):
         rows.append([clean_text(u.org)] + [fmt_number(kf.get(f["id"])) for f in figures])
-        chart_rows.append((clean_text(u.org), float(kf.get(spec["chart_figure"], 0))))
+        chart_rows.append((clean_text(u.org), kf.get(spec["chart_figure"], 0)))
     table = Section(spec["units_sheet"], simple_table=(headers, rows))
     chart = Section(spec["chart_title"], chart={"title": spec["chart_title"], "headers": headers[:2],
                                                 "rows": chart_rows})
