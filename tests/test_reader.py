@@ -210,3 +210,23 @@ def test_fast_path_reads_exactly_what_expat_reads(tmp_path, fmt, template_path):
     fast, _ = _both_ways(odd)
     rules = {(f.rule, f.cells[0]) for f in fast[-1]}
     assert ("error-value", c.ref) in rules and ("not-a-number", d.ref) in rules
+
+
+def test_split_merges_reorder_and_unprotected_sheets_still_read(tmp_path, fmt):
+    vals = consistent_values(fmt, seed=44)
+    src = write_filled(tmp_path / "s.xlsx", fmt, vals)
+    wb = openpyxl.load_workbook(src)
+    t2 = fmt.table("t2").sheet
+    ws = wb[t2]
+    licence = fmt.cells["t2.r3.c1"]
+    ws.unmerge_cells(f"{licence.address}:{openpyxl.utils.get_column_letter(licence.col + 3)}{licence.row + 1}")
+    ws.cell(licence.row + 1, licence.col + 2).value = 9  # typed into what was a covered cell
+    ws.protection.sheet = False
+    wb.move_sheet(fmt.table("t4").sheet, offset=-2)
+    wb.save(tmp_path / "t.xlsx")
+    got = read_workbook(tmp_path / "t.xlsx")
+    assert got.values == vals
+    rules = {(f.rule, f.severity) for f in got.findings}
+    assert {("merge-split", "warning"), ("sheet-order", "warning"), ("value-outside-input", "error")} <= rules
+    stray = next(f for f in got.findings if f.rule == "value-outside-input")
+    assert stray.cells == (f"{t2}!{openpyxl.utils.get_column_letter(licence.col + 2)}{licence.row + 1}",)
