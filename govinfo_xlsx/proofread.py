@@ -106,6 +106,7 @@ def prose_findings(wb: FilledWorkbook) -> list[Finding]:
     listed_re = re.compile(listed["pattern"].replace("{NUM}", NUM)) if listed else None
     negations = [(n, re.compile(n["pattern"])) for n in spec.get("negations", ())]
     year_re = re.compile(spec["year_pattern"])
+    plans_re = re.compile(spec.get("plans_pattern", "(?!)"))
     for code in spec["sections"]:
         text = wb.prose.get(code) or ""
         if not text.strip():
@@ -168,11 +169,13 @@ def prose_findings(wb: FilledWorkbook) -> list[Finding]:
             if wb.year is not None:
                 for m in year_re.finditer(sentence):
                     y = int(m.group("year"))
-                    if y != wb.year:
-                        out.append(Finding(
-                            "prose-year", WARNING,
-                            msgs["year"].format(part=part, sentence=quoted, said=y, year=wb.year),
-                            (cell.ref,), expected=wb.year, actual=y, codes=(code,)))
+                    # The next year is where 五 states plans (2024年，我局将…): not the reporting period.
+                    if y == wb.year or (y == wb.year + 1 and plans_re.search(sentence)):
+                        continue
+                    out.append(Finding(
+                        "prose-year", WARNING,
+                        msgs["year"].format(part=part, sentence=quoted, said=y, year=wb.year),
+                        (cell.ref,), expected=wb.year, actual=y, codes=(code,)))
     return out
 
 

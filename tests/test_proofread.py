@@ -229,3 +229,9 @@ def test_the_formats_own_wording_raises_no_alarm(fmt):
     walk({k: v for k, v in fmt.descriptor.items() if k != "prose_checks"})
     assert len(texts) > 200
     assert [(t.written, t.term) for x in texts for t in find_typos(x)] == []
+
+
+def test_next_years_plans_are_not_a_wrong_year(tmp_path, fmt, book):
+    prose = {"s5": "2024年，我局将进一步加强政策解读。2024年主动公开信息200条。"}
+    _, found = _findings(tmp_path, fmt, book, prose, year=2023)
+    assert [(f.rule, f.actual) for f in found] == [("prose-year", 2024)]
