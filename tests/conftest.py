@@ -139,3 +139,13 @@ def cell_value(result: dict[str, Any], sheet: str, row: int, col: int, which: st
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "govinfo_xlsx.cli", *args], capture_output=True, text=True,
                           timeout=120)
+
+
+def assert_totals_in_libreoffice(result: dict[str, Any], fmt: ReportFormat, totals: dict[str, Any],
+                                 status: str) -> None:
+    """Every derived cell as LibreOffice computed it equals ours, and the cover status reads ``status``."""
+    for code in fmt.derived_codes:
+        c = fmt.cells[code]
+        assert cell_value(result, c.sheet, c.row, c.col) == pytest.approx(float(totals[code])), code
+    st = fmt.layout.status_cell
+    assert cell_value(result, st.sheet, st.row, st.col) == status
