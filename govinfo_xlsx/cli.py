@@ -99,7 +99,7 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--roster", metavar="名单", help="应报单位名单（.csv 或 .xlsx，第一列为机关名称）")
     m.add_argument("--report", metavar="报告文件", help="同时生成汇总报告：.md、.html 或 .docx")
     m.add_argument("--jobs", type=int, default=0, metavar="N", help="并行读取的进程数（默认：全部 CPU 核）")
-    m.add_argument("--strict", action="store_true", help="有任何单位被排除时不写汇总结果；未填写视为错误")
+    m.add_argument("--strict", action="store_true", help="有任何文件未能汇总时，不生成汇总结果")
     m.add_argument("--quiet", action="store_true", help="不显示进度")
     m.add_argument("--json", action="store_true", help="以 JSON 输出汇总结果")
     return p

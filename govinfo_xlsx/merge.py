@@ -87,9 +87,12 @@ def _summarise(messages: Iterable[str], limit: int = 3) -> str:
     return text + (f"（共 {len(items)} 处错误）" if len(items) > limit else "")
 
 
-def _read_chunk(args: tuple[list[str], bool, int | None]) -> list[UnitRecord]:
-    """Worker: read and validate a chunk of files, return compact records."""
-    paths, strict, year = args
+def _read_chunk(args: tuple[list[str], int | None]) -> list[UnitRecord]:
+    """Worker: read and validate a chunk of files, return compact records.
+
+    Blank inputs count as 0 (a warning); only errors exclude a unit.
+    """
+    paths, year = args
     out: list[UnitRecord] = []
     books: list[FilledWorkbook] = []
     index: list[int] = []
@@ -108,7 +111,7 @@ def _read_chunk(args: tuple[list[str], bool, int | None]) -> list[UnitRecord]:
     if books:
         fmt = load_format()
         scales = _scales(fmt)
-        for i, wb, rep in zip(index, books, validate_many(books, strict=strict, year=year, proofread=False), strict=True):
+        for i, wb, rep in zip(index, books, validate_many(books, year=year, proofread=False), strict=True):
             rec = out[i]
             rec.errors, rec.warnings = len(rep.errors), len(rep.warnings)
             if wb.format is not fmt:
@@ -311,17 +314,17 @@ def _progress(done: int, total: int) -> None:
     sys.stderr.flush()
 
 
-def _run(files: list[str], strict: bool, year: int | None, jobs: int, progress: bool) -> Iterator[UnitRecord]:
+def _run(files: list[str], year: int | None, jobs: int, progress: bool) -> Iterator[UnitRecord]:
     chunk = max(1, min(settings.MERGE_CHUNK, -(-len(files) // max(jobs * 4, 1))))
     chunks = [files[i:i + chunk] for i in range(0, len(files), chunk)]
     done = 0
     if jobs <= 1 or len(chunks) <= 1:
-        results: Iterable[list[UnitRecord]] = (_read_chunk((c, strict, year)) for c in chunks)
+        results: Iterable[list[UnitRecord]] = (_read_chunk((c, year)) for c in chunks)
         pool = None
     else:
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
         pool = ctx.Pool(processes=min(jobs, len(chunks)))
-        results = pool.imap_unordered(_read_chunk, [(c, strict, year) for c in chunks])
+        results = pool.imap_unordered(_read_chunk, [(c, year) for c in chunks])
     try:
         for recs in results:
             for r in recs:
@@ -356,7 +359,7 @@ def merge(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike[st
     exclude = [str(output)] + ([str(report)] if report else []) + ([str(roster)] if roster else [])
     files, skipped = collect_inputs(inputs, exclude)
     jobs = jobs or os.cpu_count() or 1
-    records = list(_run(files, strict, year, jobs, progress))
+    records = list(_run(files, year, jobs, progress))
     order = {p: i for i, p in enumerate(files)}
     records.sort(key=lambda r: order.get(r.path, 0))
 
