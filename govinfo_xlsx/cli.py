@@ -154,8 +154,11 @@ def _write_text(path: str | None, text: str, bom: bool = False) -> None:
 
 def _fail(exc: WorkbookError, as_json: bool = False) -> int:
     if as_json:
-        print(json.dumps({"file": exc.path, "ok": False, "error": exc.reason, "message": str(exc)},
-                         ensure_ascii=False))
+        # The same shape as a check report, so a caller can always read "ok" and "issues".
+        issue = {"rule": exc.reason, "severity": "error", "message": str(exc), "cells": [], "expected": None,
+                 "actual": None}
+        print(json.dumps({"file": exc.path, "org": None, "year": None, "ok": False, "issues": [issue],
+                          "error": exc.reason, "message": str(exc)}, ensure_ascii=False))
     else:
         print(str(exc), file=sys.stderr)
     return EXIT_UNREADABLE

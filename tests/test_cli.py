@@ -42,6 +42,7 @@ def test_check_unreadable_exits_2(tmp_path, capsys):
     assert main(["check", str(bad), "--json"]) == 2
     d = json.loads(capsys.readouterr().out)
     assert d["ok"] is False and d["error"] == "corrupt-zip"
+    assert [(i["rule"], i["severity"]) for i in d["issues"]] == [("corrupt-zip", "error")]
 
 
 def test_export_json_matches_format_order(tmp_path, fmt, capsys):
