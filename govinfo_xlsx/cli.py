@@ -289,8 +289,21 @@ def cmd_merge(a: argparse.Namespace) -> int:
     return res.exit_code
 
 
+def _chinese_streams() -> None:
+    # A console or pipe whose encoding cannot hold Chinese (LANG=C, PYTHONIOENCODING=ascii)
+    # would turn every message into an encoding error: fall back to UTF-8 there only.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            "校验".encode(stream.encoding or "ascii")
+        except (LookupError, UnicodeEncodeError):
+            reconfigure = getattr(stream, "reconfigure", None)
+            if reconfigure is not None:
+                reconfigure(encoding="utf-8", errors="replace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``govinfo-xlsx`` command."""
+    _chinese_streams()
     parser = _parser()
     a = parser.parse_args(argv)
     if a.command is None:
