@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from . import settings
 from .errors import WorkbookError
 from .findings import ERROR, WARNING, Finding
 from .format import Cell, ReportFormat, a1, available_formats, cell_ref, defined_name, quote_sheet
@@ -490,6 +491,11 @@ def _read_number(cell: Cell, rc: RawCell | None, findings: list[Finding]) -> tup
 def _read_text(cell: Cell, rc: RawCell | None, findings: list[Finding]) -> str:
     if rc is None:
         return ""
+    if isinstance(rc.value, str) and len(rc.value) > settings.MAX_CELL_CHARS:
+        findings.append(Finding("text-too-long", WARNING,
+                                f"{_where(cell)}（{cell.ref}）的文字超过 Excel 单元格上限 {settings.MAX_CELL_CHARS} 字，"
+                                f"只读取了前 {settings.MAX_CELL_CHARS} 字。", (cell.ref,), codes=(cell.code,)))
+        rc = RawCell(rc.value[: settings.MAX_CELL_CHARS], rc.type, rc.formula)
     if rc.formula:
         _formula_note(cell, rc, findings, rc.value not in (None, ""))
     if rc.type == "e":

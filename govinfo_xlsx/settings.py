@@ -15,6 +15,8 @@ MAX_MEMBERS = 10_000
 #: Sheet parts up to this inflated size are read whole by the fast parser;
 #: larger ones are streamed with expat and parsing stops after the form.
 FAST_PARSE_BYTES = 4 * 1024 * 1024
+#: Most characters kept of one cell (Excel allows 32767; the rest of a longer cell is dropped).
+MAX_CELL_CHARS = 32767
 #: Most shared strings accepted.
 MAX_SHARED_STRINGS = 2_000_000
 

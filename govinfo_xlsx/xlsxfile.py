@@ -382,7 +382,7 @@ class XlsxPackage:
             return sd
         sd.cells.clear()
         shared = self.shared_strings()
-        cur: dict[str, Any] = {"ref": None, "t": "n", "f": False, "v": None, "is": None, "in": None,
+        cur: dict[str, Any] = {"ref": None, "t": "n", "f": False, "v": None, "is": None, "in": None, "len": 0,
                                "row": -1, "col": -1, "merges": set(), "after_data": False}
         cells = sd.cells
 
@@ -394,7 +394,7 @@ class XlsxPackage:
                     r, c = parse_ref(ref)
                 else:  # position implied by order
                     r, c = cur["row"], cur["col"] + 1
-                cur.update(ref=(r, c), t=attrs.get("t", "n"), f=False, v=None, **{"is": None})
+                cur.update(ref=(r, c), t=attrs.get("t", "n"), f=False, v=None, len=0, **{"is": None})
                 cur["col"] = c
             elif tag == "row":
                 r = attrs.get("r")
@@ -406,12 +406,12 @@ class XlsxPackage:
                     raise _Stop()
             elif tag == "v":
                 cur["in"] = "v"
-                cur["v"] = ""
+                cur["v"] = []
             elif tag == "f":
                 cur["f"] = True
                 cur["in"] = "f"
             elif tag == "is":
-                cur["is"] = ""
+                cur["is"] = []
             elif tag == "t" and cur["is"] is not None:
                 cur["in"] = "t"
             elif tag in ("rPh",):
@@ -424,11 +424,14 @@ class XlsxPackage:
                 cur["merges"].add(attrs.get("ref", ""))
 
         def text(data: str) -> None:
+            # Text arrives in pieces; collect them in a list (joining once is linear, adding
+            # strings is quadratic) and keep no more than a cell can hold.
             where = cur["in"]
-            if where == "v":
-                cur["v"] += data
-            elif where == "t":
-                cur["is"] += data
+            if where == "v" or where == "t":
+                parts = cur["v"] if where == "v" else cur["is"]
+                if cur["len"] <= settings.MAX_CELL_CHARS:
+                    parts.append(data)
+                    cur["len"] += len(data)
 
         def end(tag_name: str) -> None:
             tag = _local(tag_name)
@@ -441,7 +444,10 @@ class XlsxPackage:
                 if cur["v"] is None and cur["is"] is None and not cur["f"]:
                     return  # an empty, only formatted cell
                 if r <= max_row and c <= max_col:
-                    cells[(r, c)] = _cell(cur["t"], cur["v"], cur["is"], cur["f"], shared)
+                    # One character over the limit is kept so the reader can tell the cell was cut.
+                    v = None if cur["v"] is None else "".join(cur["v"])[: settings.MAX_CELL_CHARS + 1]
+                    inline = None if cur["is"] is None else "".join(cur["is"])[: settings.MAX_CELL_CHARS + 1]
+                    cells[(r, c)] = _cell(cur["t"], v, inline, cur["f"], shared)
 
         p = _parser()
         p.StartElementHandler = start

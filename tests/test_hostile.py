@@ -206,3 +206,25 @@ def test_random_corruption_is_a_located_error_or_a_read(tmp_path_factory, cases,
     rep = validate(wb)
     for f in rep.findings:
         assert f.rule and f.message
+
+
+def test_a_giant_cell_is_cut_at_excels_limit_with_a_warning(tmp_path, fmt, cases):
+    import random
+    import re
+
+    good, _ = cases
+    c = fmt.cells["s5"]
+    part = corpus.sheet_part(good, c.sheet)
+    rnd = random.Random(3)
+    big = "".join(chr(rnd.randint(0x4E00, 0x9FFF)) for _ in range(3_000_000))  # 9 MB, hardly compressible
+
+    def edit(name, data):
+        if name != part:
+            return data
+        return re.sub(rb'<c r="' + c.address.encode() + rb'"[^>]*?(?:/>|>.*?</c>)',
+                      b'<c r="' + c.address.encode() + b'" t="inlineStr"><is><t>' + big.encode() + b"</t></is></c>",
+                      data, count=1, flags=re.S)
+
+    wb = read_workbook(corpus.rewrite_zip(good, tmp_path / "giant.xlsx", edit))
+    assert wb.prose["s5"] == big[:32767]
+    assert [(f.rule, f.cells) for f in wb.findings] == [("text-too-long", (c.ref,))]
