@@ -6,6 +6,8 @@ MAX_FILE_BYTES = 200 * 1024 * 1024
 #: Largest inflated size of any zip member that must be read whole
 #: (workbook.xml, sharedStrings.xml, rels).  Sheets are streamed and stop early.
 MAX_MEMBER_BYTES = 64 * 1024 * 1024
+#: Largest inflated size of xl/workbook.xml and its relationships (a template's is ~25 KB).
+MAX_WORKBOOK_PART_BYTES = 8 * 1024 * 1024
 #: Largest inflated size of all members together, as declared by the zip.
 MAX_TOTAL_BYTES = 2 * 1024 * 1024 * 1024
 #: A member that inflates more than this ratio and beyond 1 MiB is a zip bomb.

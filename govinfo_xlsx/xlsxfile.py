@@ -169,13 +169,13 @@ class XlsxPackage:
                     return info
             return None
 
-    def _read_small(self, name: str, required: bool = True) -> bytes | None:
+    def _read_small(self, name: str, required: bool = True, limit: int | None = None) -> bytes | None:
         info = self._member(name)
         if info is None:
             if required:
                 raise self._fail("not-xlsx", f"文件中缺少 {name}，不是有效的 Excel 工作簿")
             return None
-        if info.file_size > settings.MAX_MEMBER_BYTES:
+        if info.file_size > (limit or settings.MAX_MEMBER_BYTES):
             raise self._fail("too-large", f"{name} 解压后有 {info.file_size // (1024 * 1024)} MB，超过上限")
         try:
             return self.zf.read(info)
@@ -202,14 +202,14 @@ class XlsxPackage:
 
     def _read_workbook(self) -> None:
         rels: dict[str, str] = {}
-        rels_data = self._read_small("xl/_rels/workbook.xml.rels")
+        rels_data = self._read_small("xl/_rels/workbook.xml.rels", limit=settings.MAX_WORKBOOK_PART_BYTES)
 
         def rel_start(name: str, attrs: dict[str, str]) -> None:
             if _local(name) == "Relationship":
                 rels[attrs.get("Id", "")] = attrs.get("Target", "")
 
         self._parse(rels_data or b"", rel_start, "xl/_rels/workbook.xml.rels")
-        data = self._read_small("xl/workbook.xml") or b""
+        data = self._read_small("xl/workbook.xml", limit=settings.MAX_WORKBOOK_PART_BYTES) or b""
         if FAST_PATH and self._fast_workbook(data, rels):
             return
         sheets: list[tuple[str, str, str]] = []
