@@ -228,3 +228,34 @@ def test_a_giant_cell_is_cut_at_excels_limit_with_a_warning(tmp_path, fmt, cases
     wb = read_workbook(corpus.rewrite_zip(good, tmp_path / "giant.xlsx", edit))
     assert wb.prose["s5"] == big[:32767]
     assert [(f.rule, f.cells) for f in wb.findings] == [("text-too-long", (c.ref,))]
+
+
+def test_a_failed_run_leaves_the_previous_output_and_no_temporary_file(tmp_path, fmt, cases, monkeypatch):
+    from govinfo_xlsx import docx_writer
+    from govinfo_xlsx.report import convert
+
+    good, _ = cases
+    out = tmp_path / "报告.docx"
+    out.write_bytes(b"previous good report")
+
+    def boom(doc):
+        raise RuntimeError("interrupted")
+
+    monkeypatch.setattr(docx_writer, "docx_bytes", boom)
+    with pytest.raises(RuntimeError):
+        convert(good, out)
+    assert out.read_bytes() == b"previous good report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["报告.docx"]
+
+
+def test_an_interrupted_write_keeps_the_old_file(tmp_path):
+    from govinfo_xlsx._io import atomic_path
+
+    out = tmp_path / "市.xlsx"
+    out.write_bytes(b"old roll-up")
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_path(out) as tmp:
+            tmp.write_bytes(b"half a new rol")
+            raise KeyboardInterrupt
+    assert out.read_bytes() == b"old roll-up"
+    assert [p.name for p in tmp_path.iterdir()] == ["市.xlsx"]
