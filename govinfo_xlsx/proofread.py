@@ -277,6 +277,21 @@ def _jieba() -> Any:
     return jieba
 
 
+@functools.lru_cache(maxsize=1)
+def _word_tags() -> dict[str, str]:
+    """Part-of-speech tags of jieba's dictionary (word → tag such as n, v, a)."""
+    import os
+
+    path = os.path.join(os.path.dirname(_jieba().__file__), "dict.txt")
+    tags: dict[str, str] = {}
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.split()
+            if len(parts) >= 3:
+                tags[parts[0]] = parts[2]
+    return tags
+
+
 def _word_freq(word: str) -> int:
     return int(_jieba().dt.FREQ.get(word, 0) or 0)
 
@@ -357,6 +372,8 @@ def find_typos(text: str) -> list[Typo]:
                         if written in lex.domain_words or written in lex.allowed or \
                                 not _completes_phrase(chunk, ws, we, fix, lex):
                             continue
+                        if how != "exact" and not _noun_for_verb(written, fix):
+                            continue  # 坚强领导 is sound Chinese, not a slip for 加强领导
                         score = 1
                     else:
                         # Garbage one keystroke from a term: the slip must keep the syllables'
@@ -378,6 +395,14 @@ def find_typos(text: str) -> list[Typo]:
             taken.append(t)
             used[t.start:t.end] = b"\x01" * (t.end - t.start)
     return sorted(taken, key=lambda t: t.start)
+
+
+def _noun_for_verb(written: str, fix: str) -> bool:
+    """A real word one keystroke from a term counts only as a noun standing where the
+    term's verb belongs (政策姐夫 → 政策解读, 不断医生 → 不断提升): other near-homophone
+    real words are too often right."""
+    tags = _word_tags()
+    return tags.get(written, "").startswith("n") and tags.get(fix, "").startswith("v")
 
 
 def _plausible_slip(window: str, term: str, how: str) -> bool:
