@@ -111,10 +111,8 @@ def test_a_new_version_is_a_new_data_file(tmp_path, monkeypatch, fmt):
     assert [f.rule for f in validate(wb).errors] == ["t3-balance", "t3-balance"]
     # the 2021 reader still reads 2021 files; a 2031 file is refused once the descriptor is gone
     monkeypatch.delenv(FORMATS_ENV)
-    import pytest as _pytest
-
     from govinfo_xlsx.errors import WorkbookError
 
-    with _pytest.raises(WorkbookError) as ei:
+    with pytest.raises(WorkbookError) as ei:
         read_workbook(p)
     assert ei.value.reason == "unsupported-version"
