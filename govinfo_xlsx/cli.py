@@ -176,7 +176,14 @@ def _same_as_input(out: str, inputs: Sequence[str]) -> bool:
 
 def cmd_template(a: argparse.Namespace) -> int:
     from .carryover import write_next_year
+    from .format import load_format
     from .template import write_template
+
+    fmt = load_format()
+    if a.year is not None and not fmt.first_year <= a.year <= fmt.last_year:
+        print(f"报告年度应在 {fmt.first_year} 至 {fmt.last_year} 之间（{fmt.basis}适用于 {fmt.first_year} 年度起的报告）。",
+              file=sys.stderr)
+        return EXIT_USAGE
 
     if a.previous:
         if _same_as_input(a.output, [a.previous]):

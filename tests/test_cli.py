@@ -117,3 +117,9 @@ def test_csv_export_neutralises_formula_like_org_names(tmp_path, fmt):
     text = to_csv(read_workbook(p))
     assert "\n'=cmd|' /C calc'!A0," in text.replace('"', "")
     assert "\n=cmd" not in text
+
+
+def test_template_refuses_a_year_outside_the_format(tmp_path, capsys):
+    assert main(["template", "-o", str(tmp_path / "t.xlsx"), "--year", "2019"]) == 3
+    assert "2021" in capsys.readouterr().err
+    assert not (tmp_path / "t.xlsx").exists()
