@@ -251,8 +251,14 @@ class XlsxPackage:
             name = _xml_text(attrs.get(b"name", b""))
             state = attrs.get(b"state", b"visible").decode("ascii", "replace")
             sheets.append((name, _part(rels.get(rid, "")), state))
-        names = {_xml_text(n): _xml_text(v) for n, v in _DEFNAME_RE.findall(data)}
-        if not sheets or len(sheets) != data.count(b"<sheet ") or len(names) != data.count(b"<definedName ") - data.count(b" localSheetId="):
+        names = {}
+        found = 0
+        for raw_attrs, text in _DEFNAME_RE.findall(data):
+            found += 1
+            attrs = dict(_ATTR_RE.findall(raw_attrs))
+            if b"localSheetId" not in attrs and b"name" in attrs:  # workbook-level names only
+                names[_xml_text(attrs[b"name"])] = _xml_text(text)
+        if not sheets or len(sheets) != data.count(b"<sheet ") or found != data.count(b"<definedName "):
             return False
         self.sheets, self.defined_names = sheets, names
         self.workbook_protected = b'lockStructure="1"' in data or b'lockStructure="true"' in data
@@ -508,8 +514,7 @@ _ERROR_CELL_2 = re.compile(rb'<c\b[^>]*?\bt="e"[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})
                            rb'(?:<v>([^<]*)</v>)?')
 _SHEET_RE = re.compile(rb"<sheet\b([^>]*)/>")
 _ATTR_RE = re.compile(rb'([\w:]+)="([^"]*)"')
-# Workbook-level names only (no localSheetId attribute): exactly name="..." then the text.
-_DEFNAME_RE = re.compile(rb'<definedName name="([^"]*)">([^<]*)</definedName>')
+_DEFNAME_RE = re.compile(rb"<definedName\b([^>]*)>([^<]*)</definedName>")
 _ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|lt|gt|amp|quot|apos);")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 
