@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import zipfile
 from collections import defaultdict
 
 import openpyxl
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 
+from . import settings
 from ._io import atomic_path, same_file
 from .findings import ERROR, CheckReport
 
@@ -30,6 +32,13 @@ def annotate(source: str | os.PathLike[str], report: CheckReport, out: str | os.
     """
     if same_file(source, out) or os.path.abspath(source) == os.path.abspath(out):
         raise ValueError("标注文件不能覆盖原文件，请指定另一个输出文件名")
+    # openpyxl loads every cell of every sheet: a sheet with a million pasted rows
+    # would take minutes and gigabytes, so such a copy is not made.
+    with zipfile.ZipFile(source) as zf:
+        inflated = sum(i.file_size for i in zf.infolist())
+    if inflated > settings.MAX_ANNOTATE_BYTES:
+        raise ValueError(f"文件解压后有 {inflated // (1024 * 1024)} MB（表格区域外可能粘贴了大量内容），"
+                         "无法生成标注副本；请删除多余内容后重试")
     wb = openpyxl.load_workbook(source)
     notes: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
     for f in report.findings:

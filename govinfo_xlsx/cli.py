@@ -210,10 +210,17 @@ def _read_and_check(path: str, strict: bool, year: int | None, previous: str | N
 
 
 def cmd_check(a: argparse.Namespace) -> int:
+    if a.annotate and _same_as_input(a.annotate, [a.file]):
+        print("标注文件不能覆盖原文件，请指定另一个输出文件名。", file=sys.stderr)
+        return EXIT_USAGE
     try:
         wb, rep = _read_and_check(a.file, a.strict, a.year, a.previous)
     except WorkbookError as exc:
         return _fail(exc, a.json)
+    if a.json:
+        print(rep.to_json())
+    else:
+        sys.stdout.write(render_report(rep, [s.name for s in wb.format.layout.sheets]))
     if a.annotate:
         from .annotate import annotate
 
@@ -222,11 +229,7 @@ def cmd_check(a: argparse.Namespace) -> int:
         except ValueError as exc:
             print(str(exc), file=sys.stderr)
             return EXIT_USAGE
-    if a.json:
-        print(rep.to_json())
-    else:
-        sys.stdout.write(render_report(rep, [s.name for s in wb.format.layout.sheets]))
-        if a.annotate:
+        if not a.json:
             print(f"\n已另存标注问题单元格的工作簿：{a.annotate}")
     return EXIT_OK if rep.ok else EXIT_ERRORS
 

@@ -22,6 +22,9 @@ MAX_CELL_CHARS = 32767
 #: Most shared strings accepted.
 MAX_SHARED_STRINGS = 2_000_000
 
+#: Largest inflated workbook of which ``check --annotate`` makes a copy (openpyxl reads it all).
+MAX_ANNOTATE_BYTES = 50 * 1024 * 1024
+
 # Numbers ---------------------------------------------------------------------
 #: Tolerance when comparing two sides of a relation (money has 4 decimals).
 TOLERANCE = 1e-6

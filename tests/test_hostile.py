@@ -259,3 +259,12 @@ def test_an_interrupted_write_keeps_the_old_file(tmp_path):
             raise KeyboardInterrupt
     assert out.read_bytes() == b"old roll-up"
     assert [p.name for p in tmp_path.iterdir()] == ["市.xlsx"]
+
+
+def test_annotate_refuses_a_huge_workbook_quickly(cases, tmp_path, capsys):
+    from govinfo_xlsx.cli import main
+
+    _, files = cases
+    code = main(["check", str(files["huge.xlsx"]), "--annotate", str(tmp_path / "a.xlsx")])
+    assert code == 3 and "无法生成标注副本" in capsys.readouterr().err
+    assert not (tmp_path / "a.xlsx").exists()
