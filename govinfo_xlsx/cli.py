@@ -175,6 +175,7 @@ def _same_as_input(out: str, inputs: Sequence[str]) -> bool:
 
 
 def cmd_template(a: argparse.Namespace) -> int:
+    """``govinfo-xlsx template``."""
     from .carryover import write_next_year
     from .format import load_format
     from .template import write_template
@@ -210,6 +211,7 @@ def _read_and_check(path: str, strict: bool, year: int | None, previous: str | N
 
 
 def cmd_check(a: argparse.Namespace) -> int:
+    """``govinfo-xlsx check``."""
     if a.annotate and _same_as_input(a.annotate, [a.file]):
         print("标注文件不能覆盖原文件，请指定另一个输出文件名。", file=sys.stderr)
         return EXIT_USAGE
@@ -235,6 +237,7 @@ def cmd_check(a: argparse.Namespace) -> int:
 
 
 def cmd_export(a: argparse.Namespace) -> int:
+    """``govinfo-xlsx export``."""
     from .export import to_csv, to_dict
     from .reader import read_workbook
 
@@ -253,6 +256,7 @@ def cmd_export(a: argparse.Namespace) -> int:
 
 
 def cmd_report(a: argparse.Namespace) -> int:
+    """``govinfo-xlsx report``."""
     from .report import convert
 
     if _same_as_input(a.output, [a.file]):
@@ -280,6 +284,7 @@ def cmd_report(a: argparse.Namespace) -> int:
 
 
 def cmd_merge(a: argparse.Namespace) -> int:
+    """``govinfo-xlsx merge``."""
     from .merge import merge
 
     if _same_as_input(a.output, a.inputs) or (a.report and _same_as_input(a.report, a.inputs)):

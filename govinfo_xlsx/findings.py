@@ -48,6 +48,7 @@ class Finding:
 
     @property
     def sheet(self) -> str:
+        """The sheet of the first cell involved ('' when none)."""
         return self.cells[0].split("!", 1)[0] if self.cells else ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -72,10 +73,12 @@ class CheckReport:
 
     @property
     def errors(self) -> list[Finding]:
+        """The findings of severity error."""
         return [f for f in self.findings if f.severity == ERROR]
 
     @property
     def warnings(self) -> list[Finding]:
+        """The findings of severity warning."""
         return [f for f in self.findings if f.severity == WARNING]
 
     @property
@@ -84,6 +87,7 @@ class CheckReport:
         return not self.errors
 
     def extend(self, findings: Iterable[Finding]) -> None:
+        """Add findings."""
         self.findings.extend(findings)
 
     def to_dict(self) -> dict[str, Any]:
@@ -96,6 +100,7 @@ class CheckReport:
         }
 
     def to_json(self, **kw: Any) -> str:
+        """The report as JSON text (the CLI's ``check --json``)."""
         return json.dumps(self.to_dict(), ensure_ascii=False, **kw)
 
     def to_frame(self) -> pd.DataFrame:

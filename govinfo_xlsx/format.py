@@ -125,6 +125,8 @@ Row = Header
 
 @dataclass(frozen=True)
 class Block:
+    """One block of a table: an optional caption and corner, its columns and rows."""
+
     caption: str | None
     corner: str | None
     kind: str
@@ -134,6 +136,8 @@ class Block:
 
 @dataclass(frozen=True)
 class Table:
+    """A table of the format (表二, 表三, 表四) on its own sheet."""
+
     code: str
     sheet: str
     title: str
@@ -142,9 +146,11 @@ class Table:
 
     @property
     def label_depth(self) -> int:
+        """How many label columns the table has (the depth of its row paths)."""
         return max((len(r.path) for b in self.blocks for r in b.rows), default=0)
 
     def iter_rows(self) -> Iterable[tuple[Block, Row]]:
+        """Every (block, row) of the table in order."""
         for block in self.blocks:
             for row in block.rows:
                 yield block, row
@@ -226,6 +232,7 @@ class Relation:
     derived: bool = False
 
     def describe(self, left: Any, right: Any, table_title: str = "") -> str:
+        """The relation's Chinese message with both sides' values filled in."""
         return self.message.format(
             left=fmt_number(left),
             right=fmt_number(right),
@@ -257,6 +264,8 @@ def fmt_number(value: Any) -> str:
 
 @dataclass(frozen=True)
 class SheetLayout:
+    """Where every label and cell of one sheet sits, and how the sheet is used (its role)."""
+
     name: str
     role: str  # instructions | cover | prose | table | checks | meta
     labels: tuple[LabelCell, ...]
@@ -269,12 +278,16 @@ class SheetLayout:
 
 @dataclass(frozen=True)
 class CheckRow:
+    """A relation and its row on the 校验 sheet."""
+
     relation: Relation
     row: int
 
 
 @dataclass(frozen=True)
 class Layout:
+    """The computed layout of the whole workbook."""
+
     sheets: tuple[SheetLayout, ...]
     checks_result_col: int
     checks_first_row: int
@@ -317,6 +330,7 @@ class ReportFormat:
     # ---- lookups -----------------------------------------------------------
 
     def table(self, code: str) -> Table:
+        """The table with this code (``t2``, ``t3``, ``t4``)."""
         for t in self.tables:
             if t.code == code:
                 return t
@@ -324,6 +338,7 @@ class ReportFormat:
 
     @functools.cached_property
     def layout(self) -> Layout:
+        """The computed layout (positions of every label and cell)."""
         return _build_layout(self)
 
     @functools.cached_property
@@ -344,6 +359,7 @@ class ReportFormat:
 
     @functools.cached_property
     def input_codes(self) -> tuple[str, ...]:
+        """Codes of the numeric input cells, in workbook order."""
         return tuple(c for c in self.number_codes if self.cells[c].role == "input")
 
     @functools.cached_property
@@ -368,10 +384,12 @@ class ReportFormat:
 
     @functools.cached_property
     def cover_cells(self) -> dict[str, Cell]:
+        """The cover's cells by code (``cover.org`` …)."""
         return {c.code: c for c in self.cells.values() if c.code.startswith("cover.")}
 
     @functools.cached_property
     def prose_cells(self) -> dict[str, Cell]:
+        """The prose parts' cells by code (``s1.p1`` … ``s6``)."""
         return {c.code: c for c in self.cells.values() if c.kind == "text" and c.table is None
                 and not c.code.startswith("cover.")}
 
@@ -408,6 +426,7 @@ class ReportFormat:
         return out
 
     def title_for(self, org: str, year: Any) -> str:
+        """The report's title for an organisation and year, in the format's wording."""
         return self.report_title.format(org=org or "", year=year if year not in (None, "") else "")
 
     def to_descriptor(self) -> dict[str, Any]:

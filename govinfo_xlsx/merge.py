@@ -226,14 +226,17 @@ class MergeResult:
 
     @property
     def merged(self) -> list[UnitRecord]:
+        """Inputs summed into the roll-up."""
         return [u for u in self.units if u.status == "merged"]
 
     @property
     def excluded(self) -> list[UnitRecord]:
+        """Inputs not summed (failed or skipped)."""
         return [u for u in self.units if u.status != "merged"]
 
     @property
     def completeness(self) -> float | None:
+        """Share of the roster's units that were merged (None without a roster)."""
         if not self.roster:
             return None
         expected = {_norm_name(n) for n in self.roster}
@@ -257,6 +260,7 @@ class MergeResult:
         return [u for u in self.units if u.status not in ("merged", "skipped")]
 
     def status_labels(self) -> dict[str, str]:
+        """Chinese names of the statuses, from the format file."""
         return dict(self.format.descriptor["rollup"]["status"])
 
     def to_dict(self) -> dict[str, Any]:

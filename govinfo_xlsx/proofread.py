@@ -321,6 +321,8 @@ _FUNCTION_FREQ = 200_000
 
 @dataclass(frozen=True)
 class Typo:
+    """A suspected typo: its span in the text, what was written and the term meant."""
+
     start: int
     end: int
     written: str

@@ -62,10 +62,12 @@ class FilledWorkbook:
 
     @property
     def org(self) -> str:
+        """The cover's 机关名称."""
         return str(self.cover.get("cover.org") or "")
 
     @property
     def year(self) -> int | None:
+        """The cover's 报告年度, when it is a year."""
         y = self.cover.get("cover.year")
         return y if isinstance(y, int) else None
 

@@ -45,6 +45,8 @@ def paragraphs(text: str) -> list[str]:
 
 @dataclass
 class GridCell:
+    """A cell of a table in a document: label or number, with its spans and grid position."""
+
     text: str
     kind: str  # header | label | caption | corner | number | total
     rowspan: int = 1
@@ -79,6 +81,8 @@ def column_shares(n_cols: int, label_cols: int) -> list[float]:
 
 @dataclass
 class Part:
+    """A part of a prose section: an optional sub-heading and its paragraphs."""
+
     heading: str | None
     paragraphs: list[str]
     generated: bool = False
@@ -87,6 +91,8 @@ class Part:
 
 @dataclass
 class Section:
+    """A section of the report: prose parts, a format table, or an extra table or chart."""
+
     heading: str
     parts: list[Part] = field(default_factory=list)
     table: Grid | None = None
@@ -96,6 +102,8 @@ class Section:
 
 @dataclass
 class Document:
+    """The report as a neutral model, rendered to Markdown, HTML or Word."""
+
     title: str
     sections: list[Section]
     notes: list[str] = field(default_factory=list)
@@ -289,6 +297,8 @@ def write_document(doc: Document, out: str | os.PathLike[str]) -> None:
 
 @dataclass
 class ConvertResult:
+    """What :func:`convert` did: the workbook read, its check report, whether a file was written."""
+
     workbook: FilledWorkbook
     check: CheckReport
     written: bool

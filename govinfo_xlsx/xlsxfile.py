@@ -77,6 +77,8 @@ class RawCell:
 
 @dataclass
 class SheetData:
+    """The cells read from one sheet, with its dimension and merged ranges."""
+
     name: str
     state: str  # visible | hidden | veryHidden
     cells: dict[tuple[int, int], RawCell] = field(default_factory=dict)
@@ -143,6 +145,7 @@ class XlsxPackage:
         self._read_workbook()
 
     def close(self) -> None:
+        """Close the archive (and calamine's handle)."""
         self.zf.close()
         if self._cal:
             self._cal.close()
@@ -267,6 +270,7 @@ class XlsxPackage:
     # ---- shared strings ----------------------------------------------------
 
     def shared_strings(self) -> list[str]:
+        """The shared strings table, parsed once."""
         if self._shared is not None:
             return self._shared
         info = self._member("xl/sharedStrings.xml")
