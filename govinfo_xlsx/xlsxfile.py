@@ -661,6 +661,8 @@ def open_package(path: str | os.PathLike[str]) -> XlsxPackage:
         if ct.file_size > settings.MAX_MEMBER_BYTES:
             raise WorkbookError("too-large", "[Content_Types].xml 过大", p)
         ctype = zf.read(ct)
+        if b"sheet.binary" in ctype:
+            raise WorkbookError("xlsb-format", "这是 Excel 二进制工作簿（.xlsb）；请在 Excel/WPS 中另存为 .xlsx", p)
         if b"macroEnabled" in ctype:
             raise WorkbookError("xlsm-format", "这是含宏的工作簿（.xlsm）；出于安全原因不读取含宏文件，请另存为 .xlsx", p)
         if b"spreadsheetml.sheet.main" not in ctype and b"spreadsheetml.template.main" not in ctype:

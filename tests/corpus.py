@@ -62,6 +62,12 @@ def build(good: Path, d: Path, fmt) -> dict[str, Path]:
         z.writestr("[Content_Types].xml", '<Types><Override ContentType="application/vnd.openxmlformats-'
                    'officedocument.wordprocessingml.document.main+xml"/></Types>')
     put("word.xlsx", buf.getvalue())
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("[Content_Types].xml", '<Types><Override PartName="/xl/workbook.bin" '
+                   'ContentType="application/vnd.ms-excel.sheet.binary.macroEnabled.main"/></Types>')
+        z.writestr("xl/workbook.bin", b"\x83\x01\x00")
+    put("binary.xlsb", buf.getvalue())
     # zip bomb: one member inflating 200 MB of zeros
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:

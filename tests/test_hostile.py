@@ -29,6 +29,7 @@ EXPECTED = {
     "sheet.ods": "ods-format",
     "macro.xlsm": "xlsm-format",
     "word.xlsx": "not-xlsx",
+    "binary.xlsb": "xlsb-format",
     "bomb.xlsx": "zip-bomb",
     "laughs.xlsx": "xml-attack",
     "xxe.xlsx": "xml-attack",
