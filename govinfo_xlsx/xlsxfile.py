@@ -621,6 +621,11 @@ def open_package(path: str | os.PathLike[str]) -> XlsxPackage:
             if not head.startswith(_ZIP_MAGICS):
                 fh.seek(0)
                 sample = fh.read(4096)
+                if sample.startswith(b"%PDF"):
+                    raise WorkbookError("pdf-file", "这是 PDF 文件，不是 Excel 工作簿；请提交填好的 .xlsx 模板", p)
+                if sample.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<":
+                    raise WorkbookError("html-file", "这是网页（HTML）或 XML 文件，只是扩展名像 Excel；请在 Excel/WPS 中"
+                                                     "打开后另存为 .xlsx，或用本工具生成的模板填写", p)
                 if b"\x00" not in sample and _sniff_text(sample[:4000]):
                     raise WorkbookError("text-file", "这是文本文件（如 CSV），不是 Excel 工作簿；只是改了扩展名不能"
                                                      "转换格式，请用本工具生成的模板填写", p)

@@ -50,6 +50,8 @@ def build(good: Path, d: Path, fmt) -> dict[str, Path]:
     put("encrypted.xlsx", OLE + b"\0" * 504 + "EncryptionInfo".encode("utf-16-le") + b"\0" * 100
         + "EncryptedPackage".encode("utf-16-le") + b"\0" * 2000)
     put("data.csv.xlsx", "机关名称,年度\n某县,2024\n".encode())
+    put("scan.xlsx", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n")
+    put("export.xls", "<html><body><table><tr><td>规章</td><td>0</td></tr></table></body></html>".encode())
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")

@@ -26,6 +26,8 @@ EXPECTED = {
     "old.xls": "xls-format",
     "encrypted.xlsx": "encrypted",
     "data.csv.xlsx": "text-file",
+    "scan.xlsx": "pdf-file",
+    "export.xls": "html-file",
     "sheet.ods": "ods-format",
     "macro.xlsm": "xlsm-format",
     "word.xlsx": "not-xlsx",
