@@ -394,7 +394,8 @@ def merge(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike[st
             r.status = "merged"
             total += r.vector
     units = records + skipped
-    result = MergeResult(fmt, str(output), year, org, units, fmt.compute(_unscale(fmt, total)), roster_names)
+    summed = _unscale(fmt, total)
+    result = MergeResult(fmt, str(output), year, org, units, fmt.compute(summed), roster_names)
     if roster_names is not None:
         expected = {_norm_name(n): n for n in roster_names}
         merged_names = {_norm_name(u.org): u.org for u in result.merged}
@@ -404,7 +405,7 @@ def merge(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike[st
         result.unexpected = [n for k, n in merged_names.items() if k not in expected]
     if not result.merged or (strict and result.failed):
         return result
-    _write_rollup(result, _unscale(fmt, total))
+    _write_rollup(result, summed)
     result.written = True
     if report is not None:
         from .report import build_document, write_document
