@@ -119,7 +119,8 @@ def _read_chunk(args: tuple[list[str], int | None]) -> list[UnitRecord]:
             elif rep.errors:
                 year_errors = [f for f in rep.errors if f.rule == "year-mismatch"]
                 if year_errors and len(year_errors) == len(rep.errors):
-                    rec.status, rec.reason = "other-year", f"报告年度为 {wb.year}，汇总年度为 {year}"
+                    said = f"报告年度为 {wb.year}" if wb.year is not None else "封面未填写报告年度"
+                    rec.status, rec.reason = "other-year", f"{said}，汇总年度为 {year}"
                 else:
                     rec.status = "invalid"
                     rec.reason = _summarise(f"{f.cells[0].split('!')[-1] if f.cells else ''} {f.message}".strip()
@@ -373,7 +374,8 @@ def merge(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike[st
         year = sorted(counts.items(), key=lambda kv: (-kv[1], -(kv[0] or 0)))[0][0]
     for r in candidates:
         if r.year != year:
-            r.status, r.reason, r.vector = "other-year", f"报告年度为 {r.year}，本次汇总年度为 {year}", None
+            said = f"报告年度为 {r.year}" if r.year is not None else "封面未填写报告年度"
+            r.status, r.reason, r.vector = "other-year", f"{said}，本次汇总年度为 {year}", None
     # Two files of one unit for the year: neither is guessed at, even when one
     # of them has errors (it may be the corrected resubmission of the other).
     by_org: dict[str, list[UnitRecord]] = {}
