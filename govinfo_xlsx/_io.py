@@ -32,7 +32,9 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
 
 
 def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
-    """True when two paths name the same existing file."""
+    """True when two paths name the same file (the same path, or the same existing file)."""
+    if os.path.abspath(a) == os.path.abspath(b):
+        return True
     try:
         return os.path.samefile(a, b)
     except OSError:

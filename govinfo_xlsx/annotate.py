@@ -30,7 +30,7 @@ def annotate(source: str | os.PathLike[str], report: CheckReport, out: str | os.
     comment with the Chinese message is attached.  ``out`` must differ from
     ``source``: the clerk's own file is never overwritten.
     """
-    if same_file(source, out) or os.path.abspath(source) == os.path.abspath(out):
+    if same_file(source, out):
         raise ValueError("标注文件不能覆盖原文件，请指定另一个输出文件名")
     # openpyxl loads every cell of every sheet: a sheet with a million pasted rows
     # would take minutes and gigabytes, so such a copy is not made.

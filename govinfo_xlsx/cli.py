@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 from collections import OrderedDict
@@ -167,7 +166,7 @@ def _fail(exc: WorkbookError, as_json: bool = False) -> int:
 def _same_as_input(out: str, inputs: Sequence[str]) -> bool:
     from ._io import same_file
 
-    return any(same_file(out, i) or os.path.abspath(out) == os.path.abspath(i) for i in inputs)
+    return any(same_file(out, i) for i in inputs)
 
 
 # ---------------------------------------------------------------------------

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
-from decimal import Decimal
 from typing import Any
 
 import pandas as pd
 
-from .format import ReportFormat, Table
+from .format import ReportFormat, Table, plain_number
 from .reader import FilledWorkbook
 
 __all__ = ["to_dict", "to_long_frame", "to_csv"]
@@ -23,15 +22,9 @@ __all__ = ["to_dict", "to_long_frame", "to_csv"]
 LONG_COLUMNS = ["机关名称", "报告年度", "表格", "行", "列", "数值", "单元格代码"]
 
 
-def _plain(v: Any) -> Any:
-    if isinstance(v, Decimal):
-        return int(v) if v == v.to_integral_value() else float(v)
-    return v
-
-
 def _table_shape(table: Table, numbers: dict[str, Any]) -> Any:
     def row_values(block: Any, row: Any) -> list[Any]:
-        return [_plain(numbers.get(f"{table.code}.{row.code}.{c.code}")) for c in block.columns]
+        return [plain_number(numbers.get(f"{table.code}.{row.code}.{c.code}")) for c in block.columns]
 
     if len(table.blocks) > 1:
         out: dict[str, Any] = {}
@@ -70,7 +63,7 @@ def to_long_frame(wb: FilledWorkbook) -> pd.DataFrame:
         cell = fmt.cells[code]
         table = fmt.table(cell.table or "")
         rows.append([wb.org, wb.year, table.title, cell.row_label or table.title, cell.col_label,
-                     _plain(numbers.get(code)), code])
+                     plain_number(numbers.get(code)), code])
     return pd.DataFrame(rows, columns=LONG_COLUMNS)
 
 

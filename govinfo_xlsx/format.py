@@ -242,6 +242,13 @@ class Relation:
         )
 
 
+def plain_number(v: Any) -> Any:
+    """A number for xlsxwriter or JSON: a whole Decimal becomes int, another Decimal float; the rest as is."""
+    if isinstance(v, Decimal):
+        return int(v) if v == v.to_integral_value() else float(v)
+    return v
+
+
 def fmt_number(value: Any) -> str:
     """Format a number for a Chinese message: integers without ``.0``."""
     if value is None:

@@ -17,7 +17,6 @@ import functools
 import os
 import re
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -27,7 +26,7 @@ import pandas as pd
 from . import settings
 from .errors import WorkbookError
 from .findings import ERROR, WARNING, Finding
-from .format import Cell, ReportFormat, a1, available_formats, cell_ref, defined_name, quote_sheet
+from .format import Cell, ReportFormat, a1, available_formats, cell_ref, col_letter, defined_name, quote_sheet
 from .xlsxfile import RawCell, XlsxPackage, open_package, parse_ref
 
 __all__ = ["FilledWorkbook", "read_workbook", "normalise_number"]
@@ -278,7 +277,7 @@ def _check_sheets(pkg: XlsxPackage, fmt: ReportFormat) -> list[Finding]:
 def _expected_names(fmt: ReportFormat) -> dict[str, tuple[Cell, set[str]]]:
     out = {}
     for cell in fmt.cells.values():
-        col = cell.address.rstrip("0123456789")
+        col = col_letter(cell.col)
         forms = {f"{quote_sheet(cell.sheet)}!${col}${cell.row + 1}", f"{cell.sheet}!${col}${cell.row + 1}",
                  f"{cell.sheet}!{cell.address}", f"{quote_sheet(cell.sheet)}!{cell.address}"}
         out[defined_name(cell.code)] = (cell, forms)
@@ -337,9 +336,7 @@ def _read(pkg: XlsxPackage) -> FilledWorkbook:
     for sl in layout.sheets:
         if sl.role in ("meta", "instructions", "checks"):
             continue
-        max_row = max([lab.row + lab.rowspan - 1 for lab in sl.labels] + [c.row for c in sl.cells] + [0])
-        max_col = max([lab.col + lab.colspan - 1 for lab in sl.labels] + [c.col + c.colspan - 1 for c in sl.cells]
-                      + [0])
+        max_row, max_col = _extent(fmt, sl.name)
         sd = pkg.read_sheet(sl.name, max_row, max_col)
         raw[sl.name] = sd.cells
         hinted = False  # one "rows inserted/deleted here" hint per sheet
@@ -418,6 +415,15 @@ def _read(pkg: XlsxPackage) -> FilledWorkbook:
         path=str(pkg.path), format=fmt, meta=meta, cover=cover, prose=prose, values=values,
         invalid=frozenset(invalid), cached=cached, overwritten=frozenset(overwritten), findings=findings,
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _extent(fmt: ReportFormat, sheet: str) -> tuple[int, int]:
+    """Last row and column of a sheet's form (labels and cells), computed once per format."""
+    sl = fmt.layout.sheet(sheet)
+    max_row = max([lab.row + lab.rowspan - 1 for lab in sl.labels] + [c.row for c in sl.cells] + [0])
+    max_col = max([lab.col + lab.colspan - 1 for lab in sl.labels] + [c.col + c.colspan - 1 for c in sl.cells] + [0])
+    return max_row, max_col
 
 
 def _shift_hint(cells: dict[tuple[int, int], RawCell], lab: Any) -> str:
@@ -535,14 +541,3 @@ def _serial_date(serial: float) -> str:
     if 20000 < serial < 80000:
         return (_dt.date(1899, 12, 30) + _dt.timedelta(days=int(serial))).isoformat()
     return str(int(serial)) if serial.is_integer() else str(serial)
-
-
-def read_many(paths: Iterable[str | os.PathLike[str]]) -> list[FilledWorkbook | WorkbookError]:
-    """Read several workbooks; an unreadable one yields its error instead of raising."""
-    out: list[FilledWorkbook | WorkbookError] = []
-    for p in paths:
-        try:
-            out.append(read_workbook(p))
-        except WorkbookError as exc:
-            out.append(exc)
-    return out

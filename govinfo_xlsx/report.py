@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -110,11 +109,7 @@ class Document:
 
 
 def _fmt_value(v: Any) -> str:
-    if v is None:
-        return "—"
-    if isinstance(v, Decimal):
-        return fmt_number(v)
-    return fmt_number(v)
+    return "—" if v is None else fmt_number(v)
 
 
 def _grid(fmt: ReportFormat, code: str, numbers: dict[str, Any]) -> Grid:

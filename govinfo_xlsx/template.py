@@ -19,7 +19,6 @@ import os
 import re
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
-from decimal import Decimal
 from typing import Any
 
 import xlsxwriter
@@ -28,7 +27,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from . import __version__, settings
 from ._io import atomic_path
-from .format import Cell, ReportFormat, a1, defined_name, load_format, quote_sheet
+from .format import Cell, ReportFormat, a1, col_letter, defined_name, load_format, plain_number, quote_sheet
 
 __all__ = ["TemplateError", "write_workbook", "write_template"]
 
@@ -79,13 +78,6 @@ def _sum_formula(fmt: ReportFormat, codes: Sequence[str], from_sheet: str | None
         prefix = "" if sheet == from_sheet else quote_sheet(sheet) + "!"
         parts += [prefix + r for r in _ranges(cells)]
     return "SUM(" + ",".join(parts) + ")"
-
-
-def _num(v: Any) -> int | float:
-    """A value for xlsxwriter: exact ints stay ints, Decimal becomes float."""
-    if isinstance(v, Decimal):
-        return int(v) if v == v.to_integral_value() else float(v)
-    return v
 
 
 def _text_height(text: str, width_chars: float, line_pt: float = 15.0, minimum: float = 20.0) -> float:
@@ -194,7 +186,7 @@ class _SheetWriter:
             self.check_values.append((left, right, abs(float(left) - float(right)) <= settings.TOLERANCE))
         self.n_fail = sum(1 for *_, ok in self.check_values if not ok)
         layout = fmt.layout
-        col = _col(layout.checks_result_col)
+        col = col_letter(layout.checks_result_col)
         first = layout.checks_first_row
         self.result_range = (f"{quote_sheet(fmt.sheet_names['checks'])}!${col}${first + 1}:"
                              f"${col}${first + len(fmt.check_rows)}")
@@ -269,12 +261,12 @@ class _SheetWriter:
             ws.write_number(r, 0, i + 1, st.center)
             ws.write_string(r, 1, rel.name, st.cell)
             ws.write_string(r, 2, " ".join(x for x in (table_title, rel.row_label, rel.col_label) if x), st.cell)
-            ws.write_formula(r, 3, "=" + _sum_formula(fmt, rel.left, None), st.count_out, _num(left))
-            ws.write_formula(r, 4, "=" + _sum_formula(fmt, rel.right, None), st.count_out, _num(right))
+            ws.write_formula(r, 3, "=" + _sum_formula(fmt, rel.left, None), st.count_out, plain_number(left))
+            ws.write_formula(r, 4, "=" + _sum_formula(fmt, rel.right, None), st.count_out, plain_number(right))
             ws.write_formula(r, 5, f'=IF(ROUND({a1(r, 3)}-{a1(r, 4)},4)=0,"{self.pass_mark}","{self.fail_mark}")',
                              st.center, self.pass_mark if ok else self.fail_mark)
         ws.conditional_format(first, 0, first + len(fmt.check_rows) - 1, res_col, {
-            "type": "formula", "criteria": f'=${_col(res_col)}{first + 1}="{self.fail_mark}"', "format": st.red})
+            "type": "formula", "criteria": f'=${col_letter(res_col)}{first + 1}="{self.fail_mark}"', "format": st.red})
         ws.freeze_panes(first, 0)
         ws.repeat_rows(0, first - 1)
         ws.set_landscape()
@@ -365,7 +357,7 @@ def write_workbook(
 
     # Defined names for every input and derived cell, so readers can locate them.
     for cell in fmt.cells.values():
-        wb.define_name(defined_name(cell.code), f"={quote_sheet(cell.sheet)}!${_col(cell.col)}${cell.row + 1}")
+        wb.define_name(defined_name(cell.code), f"={quote_sheet(cell.sheet)}!${col_letter(cell.col)}${cell.row + 1}")
     if extra_sheets is not None:
         extra_sheets(wb, st)
     wb.close()
@@ -374,16 +366,12 @@ def write_workbook(
         tmp.write_bytes(data)
 
 
-def _col(col: int) -> str:
-    return a1(0, col)[:-1]
-
-
 def _write_input(ws: Worksheet, fmt: ReportFormat, cell: Cell, value: Any, st: _Styles, prose: bool = False) -> None:
     f = st.input_for(cell.kind, prose)
     if value is None or value == "":
         ws.write_blank(cell.row, cell.col, None, f)
     elif cell.kind in ("count", "money", "year"):
-        ws.write_number(cell.row, cell.col, _num(value), f)
+        ws.write_number(cell.row, cell.col, plain_number(value), f)
     else:
         # write_string keeps user text such as "=cmd|..." as text, never a formula.
         _ok(ws.write_string(cell.row, cell.col, str(value), f), f"text of {cell.ref}")
@@ -427,7 +415,7 @@ def _write_table_sheet(ws: Worksheet, fmt: ReportFormat, sl: Any, values: Mappin
             if cell.colspan > 1:
                 ws.merge_range(cell.row, cell.col, cell.row, last_col, "", f)
             ws.write_formula(cell.row, cell.col, "=" + _sum_formula(fmt, cell.sum_of, cell.sheet), f,
-                             _num(computed[cell.code]))
+                             plain_number(computed[cell.code]))
         else:
             f = st.input_for(cell.kind)
             if cell.colspan > 1:
