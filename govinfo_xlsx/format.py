@@ -249,6 +249,12 @@ def plain_number(v: Any) -> Any:
     return v
 
 
+def sum_cells(numbers: Mapping[str, Any], codes: Iterable[str]) -> Any:
+    """The sum of some cells' values, or None when any of them is unknown (never a silent zero)."""
+    vals = [numbers.get(c) for c in codes]
+    return None if any(v is None for v in vals) else sum(vals, 0)
+
+
 def fmt_number(value: Any) -> str:
     """Format a number for a Chinese message: integers without ``.0``."""
     if value is None:

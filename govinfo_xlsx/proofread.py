@@ -31,7 +31,7 @@ from typing import Any
 
 from . import settings
 from .findings import WARNING, Finding
-from .format import ReportFormat, fmt_number
+from .format import ReportFormat, fmt_number, sum_cells
 from .reader import FilledWorkbook
 
 __all__ = ["prose_findings", "typo_findings", "find_typos", "parse_number"]
@@ -80,13 +80,6 @@ def _sentences(text: str) -> Iterable[str]:
             yield s
 
 
-def _value(numbers: dict[str, Any], cells: list[str]) -> Any:
-    vals = [numbers.get(c) for c in cells]
-    if any(v is None for v in vals):
-        return None
-    return sum(vals, 0)
-
-
 def _table_ref(fmt: ReportFormat, cells: list[str], label: str) -> str:
     refs = "、".join(fmt.cells[c].ref for c in cells)
     return f"表中“{label}”（{refs}）"
@@ -126,10 +119,10 @@ def prose_findings(wb: FilledWorkbook) -> list[Finding]:
                         continue
                     listed_spans.add(m.span("n"))
                     cells = [c for k in cats for c in listed["categories"][k]]
-                    actual = _value(numbers, cells)
+                    actual = sum_cells(numbers, cells)
                     if actual is None or abs(float(said) - float(actual)) < 1e-9:
                         continue
-                    detail = "＋".join(f"{k} {fmt_number(_value(numbers, listed['categories'][k]))}" for k in cats)
+                    detail = "＋".join(f"{k} {fmt_number(sum_cells(numbers, listed['categories'][k]))}" for k in cats)
                     out.append(Finding(
                         "prose-total", WARNING,
                         msgs["listed_total"].format(part=part, sentence=quoted, cats="、".join(cats),
@@ -137,7 +130,7 @@ def prose_findings(wb: FilledWorkbook) -> list[Finding]:
                         (cell.ref, *(fmt.cells[c].ref for c in cells)), expected=actual, actual=said,
                         codes=(code, *cells)))
             for fig, patterns in figures:
-                actual = _value(numbers, fig["cells"])
+                actual = sum_cells(numbers, fig["cells"])
                 if actual is None:
                     continue
                 for pat in patterns:
@@ -157,7 +150,7 @@ def prose_findings(wb: FilledWorkbook) -> list[Finding]:
                         break
             for neg, pat in negations:
                 if pat.search(sentence):
-                    actual = _value(numbers, neg["cells"])
+                    actual = sum_cells(numbers, neg["cells"])
                     if actual is not None and actual > 0:
                         out.append(Finding(
                             "prose-denial", WARNING,

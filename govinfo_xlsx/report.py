@@ -21,7 +21,7 @@ import jinja2
 
 from ._io import atomic_path
 from .findings import CheckReport
-from .format import ReportFormat, fmt_number
+from .format import ReportFormat, fmt_number, sum_cells
 from .reader import FilledWorkbook, read_workbook
 from .validate import validate
 
@@ -155,11 +155,7 @@ def _grid(fmt: ReportFormat, code: str, numbers: dict[str, Any]) -> Grid:
 
 
 def _figures(fmt: ReportFormat, numbers: dict[str, Any], key: str) -> dict[str, Any]:
-    out = {}
-    for fig in fmt.descriptor.get(key, ()):
-        vals = [numbers.get(c) for c in fig["sum"]]
-        out[fig["id"]] = None if any(v is None for v in vals) else sum(vals, 0)
-    return out
+    return {fig["id"]: sum_cells(numbers, fig["sum"]) for fig in fmt.descriptor.get(key, ())}
 
 
 def key_figures(wb: FilledWorkbook) -> dict[str, Any]:
