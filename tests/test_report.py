@@ -162,9 +162,9 @@ def test_sample_report_carries_every_figure_and_paragraph(tmp_path):
 
 @pytest.mark.libreoffice
 def test_docx_converts_to_pdf_in_libreoffice(filled, tmp_path):
-    from .helpers import _need_libreoffice
+    from .helpers import need_libreoffice
 
-    _need_libreoffice()
+    need_libreoffice()
     path, vals, d = filled
     out = tmp_path / "r.docx"
     convert(path, out)
