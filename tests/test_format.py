@@ -176,3 +176,25 @@ def test_a_new_version_is_a_new_data_file(tmp_path, monkeypatch, fmt):
     with pytest.raises(WorkbookError) as ei:
         read_workbook(p)
     assert ei.value.reason == "unsupported-version"
+
+
+def test_every_rule_id_is_in_the_one_catalogue_and_the_docs(fmt):
+    """Rule ids used in the code or declared by the format are catalogued in findings.RULES and docs/rules.md."""
+    import re
+    from pathlib import Path
+
+    from govinfo_xlsx.findings import RULES
+
+    root = Path(__file__).resolve().parents[1]
+    used = set()
+    for path in (root / "govinfo_xlsx").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        used |= set(re.findall(r'Finding\(\s*"([a-z0-9-]+)"', text))
+        used |= set(re.findall(r'rule="([a-z0-9-]+)"', text))
+    used |= {r.id for r in fmt.relations}
+    if fmt.carry_over is not None:
+        used.add(fmt.carry_over.id)
+    assert used, "no rule ids found: the scan is broken"
+    assert sorted(used - set(RULES)) == []
+    docs = (root / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert sorted(r for r in RULES if f"`{r}`" not in docs) == []
