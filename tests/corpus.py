@@ -119,8 +119,15 @@ def _col_number(letters: bytes) -> int:
     return n
 
 
-def _drop_refs(xml: bytes) -> bytes:
-    """Cells and rows without ``r`` (position implied by order); gaps filled with empty elements."""
+def _drop_refs(xml: bytes, implied_only: bool = False) -> bytes:
+    """Cells and rows without ``r`` (position implied by order).
+
+    By default every ``r`` goes and gaps are filled with empty ``<row/>`` and
+    ``<c/>``; with ``implied_only`` an ``r`` stays only where a gap follows
+    (mixed, as some exporters write).
+    """
+    strip = re.compile(rb'\s+r="[^"]*"')
+
     def row(m: re.Match) -> bytes:
         attrs, body = m.group(1), m.group(3) or b""
         col = 0
@@ -128,23 +135,30 @@ def _drop_refs(xml: bytes) -> bytes:
         for c in _CELL.finditer(body):
             ref = re.search(rb'\br="([A-Z]+)\d+"', c.group(1))
             n = _col_number(ref.group(1)) if ref else col + 1
-            out.append(b"<c/>" * (n - col - 1))
-            out.append(b"<c" + re.sub(rb'\s+r="[^"]*"', b"", c.group(1)) + c.group(2))
+            if n == col + 1 or not implied_only:
+                out.append(b"<c/>" * (n - col - 1))
+                out.append(b"<c" + strip.sub(b"", c.group(1)) + c.group(2))
+            else:
+                out.append(c.group(0))
             col = n
         rnum = int(re.search(rb'\br="(\d+)"', attrs).group(1))
-        return b"\0%d\0<row" % rnum + re.sub(rb'\s+r="[^"]*"', b"", attrs) + b">" + b"".join(out) + b"</row>"
+        return b"\0%d\0<row" % rnum + attrs + b">" + b"".join(out) + b"</row>"
 
     start, end = xml.index(b"<sheetData"), xml.index(b"</sheetData>")
-    head = xml[:start]
     data = _ROW.sub(row, xml[start:end])
     out, last = [], 0
     for piece in re.split(rb"\0(\d+)\0", data):
-        if piece.isdigit():
-            out.append(b"<row/>" * (int(piece) - last - 1))
-            last = int(piece)
-        else:
+        if not piece.isdigit():
             out.append(piece)
-    return head + b"".join(out) + xml[end:]
+            continue
+        n = int(piece)
+        if n == last + 1 or not implied_only:
+            out.append(b"<row/>" * (n - last - 1))
+            out.append(b"\1")  # marks the next <row: drop its r
+        last = n
+    text = b"".join(out)
+    text = re.sub(rb"\x01<row([^>]*)>", lambda m: b"<row" + strip.sub(b"", m.group(1)) + b">", text)
+    return xml[:start] + text + xml[end:]
 
 
 def _prefix(xml: bytes, prefix: bytes = b"x") -> bytes:
@@ -175,12 +189,12 @@ def _long_doubles(xml: bytes, near_integers: bool) -> bytes:
     return _NUM_V.sub(cell, xml)
 
 
-def rewrite_conventions(src: Path, dst: Path, fmt, *, drop_r: bool = False, prefix: bool = False,
+def rewrite_conventions(src: Path, dst: Path, fmt, *, drop_r: bool | str = False, prefix: bool = False,
                         date1904: bool = False, rename: bool = False, long_doubles: bool = False,
                         near_integers: bool = False) -> Path:
     """Rewrite a template-written workbook in other writers' (legal) conventions.
 
-    ``drop_r``: cells and rows without ``r``; ``prefix``: ``<x:worksheet xmlns:x=...>``;
+    ``drop_r``: cells and rows without ``r`` (``"implied"``: only where no gap follows); ``prefix``: ``<x:worksheet xmlns:x=...>``;
     ``date1904``: the 1904 date system, with 填报日期 a typed date (serial and date style);
     ``rename``: every part under other names (``xl/workbook.xml`` -> ``book/main.xml``,
     sheets -> ``book/ws/a.xml``..., found only through the relationships);
@@ -219,7 +233,7 @@ def rewrite_conventions(src: Path, dst: Path, fmt, *, drop_r: bool = False, pref
             if long_doubles or near_integers:
                 xml = _long_doubles(xml, near_integers)
             if drop_r:
-                xml = _drop_refs(xml)
+                xml = _drop_refs(xml, implied_only=drop_r == "implied")
             parts[name] = xml
         if prefix and name.endswith(".xml") and name.startswith("xl/"):
             parts[name] = _prefix(parts[name])
