@@ -162,7 +162,9 @@ def normalise_number(value: Any, kind: str) -> tuple[Any, str | None]:
     """
     if isinstance(value, bool):
         return None, None
-    if isinstance(value, float):
+    if value.__class__ is float:
+        if value.is_integer() and -1e15 < value < 1e15:  # the common case: shown as the whole number it is
+            return (int(value), None) if kind in ("count", "year") else (Decimal(int(value)), None)
         if not math.isfinite(value):
             return None, None
         return _exact(Decimal(f"{value:.15g}"), kind), None
@@ -202,6 +204,7 @@ def normalise_number(value: Any, kind: str) -> tuple[Any, str | None]:
 
 
 _DISPLAY = Context(prec=15, rounding=ROUND_HALF_EVEN)
+_ONE = Decimal(1)
 
 
 def _displayed(d: Decimal) -> Decimal:
@@ -212,7 +215,10 @@ def _displayed(d: Decimal) -> Decimal:
 def _exact(d: Decimal, kind: str) -> Any:
     if kind in ("count", "year") and d == d.to_integral_value():
         return int(d)
-    return d.normalize() if d != 0 else Decimal(0)
+    if d == 0:
+        return Decimal(0)
+    d = d.normalize()
+    return d.quantize(_ONE) if d.as_tuple().exponent > 0 else d  # 50, not 5E+1
 
 
 def _plain(value: float) -> str:

@@ -284,7 +284,7 @@ class XlsxPackage:
 
     def _fast_workbook(self, data: bytes, rels: dict[str, str]) -> bool:
         """Sheets and defined names of workbook.xml with regular expressions; False if unusual."""
-        if b"<!DOCTYPE" in data[:4096] or b"<workbook" not in data[:4096] or _UNUSUAL_XML.search(data):
+        if b"<!DOCTYPE" in data[:4096] or b"<workbook" not in data[:4096] or _unusual(data):
             return False  # a DTD, a prefixed namespace, comments, single quotes: the XML parser reads it
         try:
             text = data.decode("utf-8")
@@ -295,11 +295,10 @@ class XlsxPackage:
                 sheets.append((_xml_text(attrs.get("name", "")), rels.get(rid, ""), attrs.get("state", "visible")))
             names = {}
             found = 0
-            for attrs_text, value in _DEFNAME_RE.findall(text):
+            for name, local, value in _DEFNAME_RE.findall(text):
                 found += 1
-                name = _NAME_ATTR_RE.search(attrs_text)
-                if name and "localSheetId" not in attrs_text:  # workbook-level names only
-                    names[_xml_text(name.group(1))] = _xml_text(value)
+                if not local:  # workbook-level names only
+                    names[_xml_text(name)] = _xml_text(value)
         except (UnicodeDecodeError, ValueError, OverflowError):  # bad bytes or character references:
             return False  # the XML parser says where
         if not sheets or len(sheets) != text.count("<sheet ") or found != text.count("<definedName "):
@@ -382,7 +381,7 @@ class XlsxPackage:
         if start < 0 or end < 0:
             return False
         data = raw[start:end]
-        if _UNUSUAL_XML.search(data) or not self._plain_shared():
+        if _unusual(data) or not self._plain_shared():
             return False
         cal = self._calamine()
         if not cal:
@@ -593,8 +592,13 @@ def _resolve(folder: str, target: str) -> str:
 #: Set to False to always use the expat parser (tests compare both).
 FAST_PATH = True
 
-# XML the regular expressions do not read: the parser does.
-_UNUSUAL_XML = re.compile(rb"<!--|<!\[CDATA\[|\w='")
+
+
+def _unusual(data: bytes) -> bool:
+    """XML the regular expressions do not read (the parser does): comments, CDATA, single-quoted attributes."""
+    return b"<!--" in data or b"<![CDATA[" in data or b"='" in data
+
+
 _ROOT_RE = re.compile(rb"<(?:([A-Za-z_][\w.-]*):)?worksheet\b")
 _R_ATTR = re.compile(rb'\sr="([^"]*)"')
 
@@ -647,8 +651,8 @@ def _positions(data: bytes, pat: _Patterns) -> dict[int, tuple[int, int]]:
 
 _SHEET_RE = re.compile(r"<sheet\b([^>]*)/>")
 _ATTR_RE = re.compile(r'([\w:]+)="([^"]*)"')
-_DEFNAME_RE = re.compile(r"<definedName\b([^>]*)>([^<]*)</definedName>")
-_NAME_ATTR_RE = re.compile(r'\bname="([^"]*)"')
+# Names as Excel, WPS and LibreOffice write them (name first); others go to the XML parser.
+_DEFNAME_RE = re.compile(r'<definedName name="([^"]*)"(?=[^>]*\b(localSheetId)=)?[^>]*>([^<]*)</definedName>')
 _WORKBOOK_PR_RE = re.compile(r"<workbookPr\b[^>]*>")
 _DATE1904_RE = re.compile(r'\bdate1904="(?:1|true)"')
 _ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|lt|gt|amp|quot|apos);")
