@@ -214,6 +214,15 @@ class XlsxPackage:
             raise self._fail("xml-attack", f"{what} 含有 DTD/实体声明，出于安全原因拒绝读取") from exc
         except expat.ExpatError as exc:
             raise self._fail("corrupt-xml", f"{what} 的 XML 已损坏（{exc}）") from exc
+        except LookupError as exc:
+            raise self._unknown_encoding(exc, what + " ") from exc
+
+    def _unknown_encoding(self, exc: LookupError, what: str) -> WorkbookError:
+        """The XML declaration names an encoding no codec has (``encoding="UTr-8"``)."""
+        if type(exc) is not LookupError:  # KeyError, IndexError: a bug, not the file
+            raise exc
+        name = str(exc).rsplit(": ", 1)[-1]
+        return self._fail("corrupt-xml", f"{what}的 XML 已损坏（声明了未知的字符编码“{name}”）")
 
     # ---- relationships and workbook.xml --------------------------------------
 
@@ -284,7 +293,8 @@ class XlsxPackage:
 
     def _fast_workbook(self, data: bytes, rels: dict[str, str]) -> bool:
         """Sheets and defined names of workbook.xml with regular expressions; False if unusual."""
-        if b"<!DOCTYPE" in data[:4096] or b"<workbook" not in data[:4096] or _unusual(data):
+        if b"<!DOCTYPE" in data[:4096] or b"<workbook" not in data[:4096] or _unusual(data) \
+                or not _utf8(data[: data.find(b"<workbook")]):
             return False  # a DTD, a prefixed namespace, comments, single quotes: the XML parser reads it
         try:
             text = data.decode("utf-8")
@@ -372,8 +382,9 @@ class XlsxPackage:
     def _fast_sheet(self, sd: SheetData, info: zipfile.ZipInfo, max_row: int, max_col: int) -> bool:
         raw = self._read_small(info.filename) or b""
         root = _ROOT_RE.search(raw, 0, 4096)
-        # A DTD can only stand in the prolog, before the root element.
-        if root is None or b"<!" in raw[: root.start()]:
+        # A DTD can only stand in the prolog, before the root element; the
+        # expressions read UTF-8 only.
+        if root is None or b"<!" in raw[: root.start()] or not _utf8(raw[: root.start()]):
             return False
         pat = _patterns(root.group(1) or b"")
         start = raw.find(pat.open)
@@ -562,6 +573,8 @@ class XlsxPackage:
             raise self._fail("xml-attack", f"工作表“{name}”含有 DTD/实体声明，出于安全原因拒绝读取") from exc
         except expat.ExpatError as exc:
             raise self._fail("corrupt-xml", f"工作表“{name}”的 XML 已损坏（{exc}）") from exc
+        except LookupError as exc:
+            raise self._unknown_encoding(exc, f"工作表“{name}”") from exc
         except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
             raise self._fail("corrupt-zip", f"压缩包已损坏（工作表“{name}”：{exc}）") from exc
         except NotImplementedError as exc:
@@ -592,6 +605,15 @@ def _resolve(folder: str, target: str) -> str:
 #: Set to False to always use the expat parser (tests compare both).
 FAST_PATH = True
 
+
+
+_ENCODING_RE = re.compile(rb"""encoding=["']([^"']*)""")
+
+
+def _utf8(prolog: bytes) -> bool:
+    """The XML declaration in ``prolog`` names UTF-8 or no encoding (which means UTF-8)."""
+    m = _ENCODING_RE.search(prolog)
+    return m is None or m.group(1).lower() in (b"utf-8", b"utf8")
 
 
 def _unusual(data: bytes) -> bool:

@@ -34,6 +34,7 @@ EXPECTED = {
     "bomb.xlsx": "zip-bomb",
     "laughs.xlsx": "xml-attack",
     "xxe.xlsx": "xml-attack",
+    "encoding.xlsx": "corrupt-xml",
 }
 
 
@@ -51,6 +52,20 @@ def test_each_broken_file_has_its_reason(cases, name):
         read_workbook(files[name])
     assert ei.value.reason == EXPECTED[name]
     assert name in str(ei.value) and "无法读取" in str(ei.value)
+
+
+def test_an_unknown_encoding_names_the_sheet_and_the_encoding(cases, fmt):
+    from govinfo_xlsx import xlsxfile
+
+    _, files = cases
+    for fast in (True, False):
+        xlsxfile.FAST_PATH = fast
+        try:
+            with pytest.raises(WorkbookError) as ei:
+                read_workbook(files["encoding.xlsx"])
+        finally:
+            xlsxfile.FAST_PATH = True
+        assert f"工作表“{fmt.table('t3').sheet}”的 XML 已损坏（声明了未知的字符编码“UTF-9”）" in str(ei.value)
 
 
 def test_missing_and_directory(tmp_path):
