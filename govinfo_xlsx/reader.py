@@ -233,6 +233,7 @@ def _plain(value: float) -> str:
     return format(Decimal(text), "f") if "e" in text else text
 
 
+@functools.lru_cache(maxsize=4096)
 def _label_forms(lab: Any) -> frozenset[str]:
     """The normalised texts a label cell may carry: its label and older wordings (aliases)."""
     return frozenset(_norm_label(t) for t in (lab.text, *lab.aliases))
@@ -334,10 +335,19 @@ def _expected_names(fmt: ReportFormat) -> dict[str, tuple[Cell, set[str]]]:
     return out
 
 
+@functools.lru_cache(maxsize=8)
+def _written_names(fmt: ReportFormat) -> dict[str, str]:
+    """Every defined name's target exactly as the template writes it (``'表'!$B$5``)."""
+    return {name: f"{quote_sheet(cell.sheet)}!${col_letter(cell.col)}${cell.row + 1}"
+            for name, (cell, _) in _expected_names(fmt).items()}
+
+
 def _check_names(pkg: XlsxPackage, fmt: ReportFormat) -> list[str]:
     """Defined names that no longer point where the template put them."""
-    problems = []
     names = pkg.defined_names
+    if _written_names(fmt).items() <= names.items():
+        return []  # every name as the template wrote it
+    problems = []
     for name, (cell, forms) in _expected_names(fmt).items():
         target = names.get(name)
         if target is None:
@@ -400,6 +410,8 @@ def _read(pkg: XlsxPackage) -> FilledWorkbook:
             if lab.role == "hint":
                 continue
             got = sd.cells.get((lab.row, lab.col))
+            if got is not None and got.value == lab.text:
+                continue
             if _norm_label(got.value if got else "") not in _label_forms(lab):
                 hint = "" if hinted else _shift_hint(sd.cells, lab)
                 hinted = hinted or bool(hint)
