@@ -520,8 +520,8 @@ def _write_rollup(result: MergeResult, values: dict[str, Any]) -> None:
 
 def rollup_sections(result: MergeResult) -> list[Any]:
     """Report sections of a roll-up: the per-unit table and a bar chart of applications."""
+    from .document import Section, clean_text
     from .format import fmt_number
-    from .report import Section, clean_text
 
     fmt = result.format
     spec = fmt.descriptor["rollup"]
