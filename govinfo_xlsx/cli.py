@@ -89,6 +89,10 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--force", action="store_true", help="存在错误时仍然生成")
     r.add_argument("--previous", metavar="上年工作簿", help="加入与上年主要数据的对比")
     r.add_argument("--year", type=int, metavar="年度", help="要求的报告年度")
+    r.add_argument("--draft", action="store_true",
+                   help="草稿：由表格数据自动生成的段落前保留“请核对后修改”的编辑提示（默认不保留，可直接发布）")
+    r.add_argument("--fragment", action="store_true",
+                   help="HTML 只输出正文部分（不含 <head>），便于粘贴到网站内容管理系统的编辑器")
 
     m = sub.add_parser("merge", help="汇总多个单位的工作簿")
     m.add_argument("inputs", nargs="+", metavar="输入", help="工作簿文件或文件夹")
@@ -256,16 +260,18 @@ def cmd_export(a: argparse.Namespace) -> int:
 
 def cmd_report(a: argparse.Namespace) -> int:
     """``govinfo-xlsx report``."""
+    from .office import ConversionError
     from .report import convert
 
     if _same_as_input(a.output, [a.file]):
         print("输出文件不能覆盖输入的工作簿。", file=sys.stderr)
         return EXIT_USAGE
     try:
-        result = convert(a.file, a.output, force=a.force, previous=a.previous, year=a.year)
+        result = convert(a.file, a.output, force=a.force, previous=a.previous, year=a.year, draft=a.draft,
+                         fragment=a.fragment)
     except WorkbookError as exc:
         return _fail(exc)
-    except ValueError as exc:
+    except (ValueError, ConversionError) as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE
     rep = result.check

@@ -1,0 +1,195 @@
+"""Publishable outputs: HTML for a CMS, Word for filing, PDF, Markdown; rendered by real programs."""
+
+import collections
+import re
+import shutil
+import subprocess
+import zipfile
+from html.parser import HTMLParser
+
+import docx
+import pytest
+
+from govinfo_xlsx.cli import main
+from govinfo_xlsx.document import chinese_date
+from govinfo_xlsx.office import ConversionError, convert_with_soffice
+from govinfo_xlsx.reader import read_workbook
+from govinfo_xlsx.report import build_document, convert, render_html, render_markdown
+
+from .conftest import consistent_values, write_filled
+
+MARKER = "【本段由表三、表四数据自动生成，请核对后修改】"
+
+
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory, fmt):
+    d = tmp_path_factory.mktemp("outputs")
+    vals = consistent_values(fmt, seed=31)
+    # 依申请公开 (s1.p2) left empty: the report writes it from the tables.
+    path = write_filled(d / "f.xlsx", fmt, vals, org="某县人民政府办公室",
+                        cover={"cover.date": "2025/1/8"},
+                        prose={"s1.p1": "本年度主动公开政府信息。", "s5": "问题。", "s6": "无。"})
+    return path, vals, d
+
+
+class _Cells(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: list[tuple[str, str]] = []
+        self.tables: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        style = dict(attrs).get("style") or ""
+        if tag in ("td", "th"):
+            self.cells.append((tag, style))
+        elif tag == "table":
+            self.tables.append(style)
+
+
+def test_html_every_cell_carries_its_border_inline(filled, fmt):
+    path, _, _ = filled
+    doc = build_document(read_workbook(path))
+    for fragment in (False, True):
+        html = render_html(doc, fragment=fragment)
+        parser = _Cells()
+        parser.feed(html)
+        n_numbers = sum(1 for c in fmt.cells.values() if c.table is not None)
+        assert len(parser.cells) > n_numbers
+        assert all(re.search(r"border:\s*1px solid", style) for _, style in parser.cells)
+        assert parser.tables and all("border-collapse: collapse" in s for s in parser.tables)
+    frag = render_html(doc, fragment=True)
+    assert "<head>" not in frag and "<html" not in frag and "<style>" not in frag
+
+
+def _dark_lines(png, min_share: float = 0.5) -> int:
+    from PIL import Image
+
+    im = Image.open(png).convert("L")
+    w, h = im.size
+    px = im.load()
+    lines = 0
+    for y in range(h):
+        dark = sum(1 for x in range(0, w, 2) if px[x, y] < 120)
+        if dark > min_share * w / 2:
+            lines += 1
+    return lines
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="headless Chromium not installed")
+def test_html_without_head_keeps_table_borders_in_chromium(filled, tmp_path):
+    """A CMS editor drops <head>: the page without it must still draw every table's grid."""
+    path, _, _ = filled
+    html = render_html(build_document(read_workbook(path)))
+    headless = re.sub(r"<head>.*?</head>", "<head><meta charset=\"utf-8\"></head>", html, flags=re.S)
+    assert "<style>" not in headless
+    page = tmp_path / "nohead.html"
+    page.write_text(headless, encoding="utf-8")
+    shot = tmp_path / "nohead.png"
+    subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path}/chr",
+                    "--window-size=1000,3000", "--hide-scrollbars", f"--screenshot={shot}", page.as_uri()],
+                   capture_output=True, timeout=120)
+    assert shot.exists()
+    # 表三 alone has 28 horizontal rules across its full width; 表二 and 表四 add more.
+    assert _dark_lines(shot) >= 30
+
+
+def test_published_output_has_no_editors_note_and_draft_has(filled, tmp_path):
+    path, _, _ = filled
+    for suffix in ("md", "html", "docx"):
+        out = tmp_path / f"pub.{suffix}"
+        assert main(["report", str(path), "-o", str(out)]) == 0
+        draft = tmp_path / f"draft.{suffix}"
+        assert main(["report", str(path), "-o", str(draft), "--draft"]) == 0
+        if suffix == "docx":
+            pub_text = "\n".join(p.text for p in docx.Document(str(out)).paragraphs)
+            draft_text = "\n".join(p.text for p in docx.Document(str(draft)).paragraphs)
+        else:
+            pub_text, draft_text = out.read_text(encoding="utf-8"), draft.read_text(encoding="utf-8")
+        assert "本年度共新收政府信息公开申请" in pub_text  # the generated paragraph itself is published
+        assert "自动生成" not in pub_text and "请核对" not in pub_text
+        assert "自动生成" in draft_text
+
+
+def _footer_xml(path) -> str:
+    with zipfile.ZipFile(path) as z:
+        return "".join(z.read(n).decode() for n in z.namelist() if n.startswith("word/footer"))
+
+
+def test_word_is_ready_for_filing(filled, tmp_path):
+    path, _, _ = filled
+    out = tmp_path / "r.docx"
+    assert convert(path, out).written
+    footers = _footer_xml(out)
+    assert footers.count("PAGE") == 2 and footers.count("— ") == 2 and footers.count(" —") == 2
+    d = docx.Document(str(out))
+    # every row of every table stays on one page; header rows repeat
+    for table in d.tables:
+        for row in table.rows:
+            assert row._tr.trPr is not None and row._tr.trPr.find(docx.oxml.ns.qn("w:cantSplit")) is not None
+    # headings (一、…, （一）…) are kept with the paragraph that follows
+    heads = [p for p in d.paragraphs if re.match(r"^[一二三四五六]、|^（[一二三四五六七]）", p.text)]
+    assert len(heads) >= 10 and all(p.paragraph_format.keep_with_next for p in heads)
+    # 落款: the body, then the cover's date in Chinese
+    texts = [p.text for p in d.paragraphs if p.text.strip()]
+    assert texts[-2:] == ["某县人民政府办公室", "2025年1月8日"]
+
+
+def test_signature_date_is_today_when_cover_date_blank(tmp_path, fmt):
+    p = write_filled(tmp_path / "n.xlsx", fmt, consistent_values(fmt, seed=2), org="某乡人民政府",
+                     cover={"cover.date": ""})
+    doc = build_document(read_workbook(p))
+    assert doc.signature is not None and doc.signature.org == "某乡人民政府"
+    assert doc.signature.date == chinese_date("")
+    assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", doc.signature.date)
+    assert chinese_date("2025年01月05日") == "2025年1月5日" and chinese_date("2025-02-30") == "2025-02-30"
+    assert chinese_date("2025.12.31") == "2025年12月31日" and chinese_date("年底") == "年底"
+
+
+def test_markdown_table3_keeps_column_groups_and_full_row_paths(filled, fmt):
+    path, _, _ = filled
+    md = render_markdown(build_document(read_workbook(path)))
+    header = next(line for line in md.splitlines() if "自然人" in line)
+    assert "申请人情况 / 自然人" in header and "申请人情况 / 法人或其他组织 / 商业企业" in header
+    t3 = fmt.table("t3")
+    for _, row in t3.iter_rows():
+        assert re.search(r"^\| " + re.escape(" / ".join(row.path)) + r" \|", md, re.M), row.path
+
+
+@pytest.mark.libreoffice
+def test_pdf_holds_every_figure(filled, tmp_path):
+    from .conftest import _need_libreoffice
+
+    _need_libreoffice()
+    path, vals, _ = filled
+    out = tmp_path / "r.pdf"
+    assert main(["report", str(path), "-o", str(out)]) == 0
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    found = collections.Counter(re.findall(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])", text))
+    fmt = read_workbook(path).format
+    numbers = fmt.compute(vals)
+    want = collections.Counter(str(numbers[c]) for c in fmt.cells if fmt.cells[c].table is not None)
+    missing = want - found
+    assert not missing, missing
+    pages = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True).stdout
+    assert int(re.search(r"Pages:\s+(\d+)", pages).group(1)) >= 2
+    assert re.search(r"—\s*1\s*—", text)
+
+
+def test_pdf_without_libreoffice_says_so_in_chinese(filled, tmp_path, monkeypatch, capsys):
+    path, _, _ = filled
+    monkeypatch.setenv("PATH", str(tmp_path))  # no soffice here
+    out = tmp_path / "r.pdf"
+    with pytest.raises(ConversionError, match="LibreOffice"):
+        convert(path, out)
+    assert main(["report", str(path), "-o", str(out)]) == 3
+    assert "需要 LibreOffice" in capsys.readouterr().err
+    assert not out.exists()
+
+
+@pytest.mark.libreoffice
+def test_soffice_refusal_is_an_error_with_its_message(tmp_path):
+    if not shutil.which("soffice"):
+        pytest.skip("LibreOffice not installed")
+    bad = tmp_path / "missing.docx"  # soffice exits 0 for a file it cannot load
+    with pytest.raises(ConversionError, match="未能生成 missing.pdf"):
+        convert_with_soffice(bad, "pdf", tmp_path)
