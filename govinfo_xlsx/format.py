@@ -113,6 +113,8 @@ class Header:
     code: str
     path: tuple[str, ...]
     sum_of: tuple[str, ...] = ()
+    #: Earlier spellings of the last label (``aliases`` in the JSON), still accepted when reading.
+    aliases: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -211,6 +213,7 @@ class LabelCell:
     rowspan: int = 1
     colspan: int = 1
     role: str = "label"  # title | caption | corner | header | label | hint
+    aliases: tuple[str, ...] = ()  # earlier spellings a workbook may still carry
 
     @property
     def ref(self) -> str:
@@ -419,7 +422,13 @@ class ReportFormat:
         for s in self.layout.sheets:
             h.update(f"S|{s.name}\n".encode())
             for lab in s.labels:
-                h.update(f"L|{lab.row}|{lab.col}|{lab.text}\n".encode())
+                if lab.role == "hint":
+                    continue  # guidance text: the reader does not compare it either
+                # A label corrected with its earlier spelling kept as an alias
+                # hashes as that first spelling: workbooks of earlier versions
+                # keep their fingerprint (same cells in the same places).
+                text = lab.aliases[0] if lab.aliases else lab.text
+                h.update(f"L|{lab.row}|{lab.col}|{text}\n".encode())
             for c in s.cells:
                 h.update(f"C|{c.code}|{c.row}|{c.col}|{c.kind}|{c.role}\n".encode())
         return h.hexdigest()[:16]
@@ -472,7 +481,8 @@ def _table(d: Mapping[str, Any]) -> Table:
         cols = tuple(
             Column(c["code"], tuple(c["path"]), tuple(c.get("sum_of_columns", ()))) for c in b["columns"]
         )
-        rows = tuple(Row(r["code"], tuple(r["path"]), tuple(r.get("sum_of_rows", ()))) for r in b["rows"])
+        rows = tuple(Row(r["code"], tuple(r["path"]), tuple(r.get("sum_of_rows", ())), tuple(r.get("aliases", ())))
+                     for r in b["rows"])
         blocks.append(Block(b.get("caption"), b.get("corner"), b["kind"], cols, rows))
     return Table(d["code"], d["sheet"], d["title"], int(d["width"]), tuple(blocks))
 
@@ -645,8 +655,10 @@ def _table_sheet(fmt: ReportFormat, table: Table) -> SheetLayout:
             header_end = r
         body_top = r
         for pos, level, along, across, text in _spans([row.path for row in block.rows], depth):
+            row = block.rows[pos]
+            aliases = row.aliases if level == len(row.path) - 1 else ()
             labels.append(LabelCell(table.sheet, body_top + pos, level, text, rowspan=along,
-                                    colspan=across, role="label"))
+                                    colspan=across, role="label", aliases=aliases))
         for i, row in enumerate(block.rows):
             for j, col in enumerate(block.columns):
                 code = f"{table.code}.{row.code}.{col.code}"

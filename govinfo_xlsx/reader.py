@@ -344,7 +344,7 @@ def _read(pkg: XlsxPackage) -> FilledWorkbook:
             if lab.role == "hint":
                 continue
             got = sd.cells.get((lab.row, lab.col))
-            if _norm_label(got.value if got else "") != _norm_label(lab.text):
+            if _norm_label(got.value if got else "") not in {_norm_label(t) for t in (lab.text, *lab.aliases)}:
                 hint = "" if hinted else _shift_hint(sd.cells, lab)
                 hinted = hinted or bool(hint)
                 label_diffs.append((sl.name, lab.row, lab.col,
