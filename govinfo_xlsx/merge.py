@@ -36,6 +36,7 @@ from .errors import WorkbookError
 from .format import ReportFormat, a1, load_format
 from .reader import FilledWorkbook, read_workbook
 from .validate import validate_many
+from .wording import LOCK_FILE_MESSAGE, is_lock_file, summarise_findings
 
 __all__ = ["MergeResult", "UnitRecord", "collect_inputs", "merge", "read_roster"]
 
@@ -81,12 +82,6 @@ def _unscale(fmt: ReportFormat, vector: np.ndarray) -> dict[str, Any]:
     return out
 
 
-def _summarise(messages: Iterable[str], limit: int = 3) -> str:
-    items = list(messages)
-    text = "；".join(items[:limit])
-    return text + (f"（共 {len(items)} 处错误）" if len(items) > limit else "")
-
-
 def _read_chunk(args: tuple[list[str], int | None]) -> list[UnitRecord]:
     """Worker: read and validate a chunk of files, return compact records.
 
@@ -123,8 +118,7 @@ def _read_chunk(args: tuple[list[str], int | None]) -> list[UnitRecord]:
                     rec.status, rec.reason = "other-year", f"{said}，汇总年度为 {year}"
                 else:
                     rec.status = "invalid"
-                    rec.reason = _summarise(f"{f.cells[0].split('!')[-1] if f.cells else ''} {f.message}".strip()
-                                            for f in rep.errors)
+                    rec.reason = summarise_findings(rep.errors)
             elif not wb.org.strip():
                 rec.status, rec.reason = "no-org", "封面未填写机关名称，无法确认是哪个单位"
             else:
@@ -151,8 +145,8 @@ def collect_inputs(inputs: Sequence[str | os.PathLike[str]], exclude: Sequence[s
             skipped.append(UnitRecord(str(p), "skipped", "同一个文件被重复指定，只读取一次"))
             return
         seen.add(key)
-        if p.name.startswith("~$"):
-            skipped.append(UnitRecord(str(p), "skipped", "Excel/WPS 打开文件时生成的临时文件"))
+        if is_lock_file(p.name):
+            skipped.append(UnitRecord(str(p), "skipped", LOCK_FILE_MESSAGE))
         elif any(same_file(p, e) for e in exclude):
             skipped.append(UnitRecord(str(p), "skipped", "这是本次汇总的输出文件或名单文件"))
         else:

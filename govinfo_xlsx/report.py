@@ -41,7 +41,7 @@ __all__ = ["REPORT_SUFFIXES", "ConvertResult", "Document", "GridCell", "build_do
            "render_markdown", "write_document"]
 
 #: Report formats by file suffix.
-REPORT_SUFFIXES = (".md", ".markdown", ".html", ".htm", ".docx", ".pdf")
+REPORT_SUFFIXES = (".docx", ".pdf", ".html", ".htm", ".md", ".markdown")
 
 
 def unsupported_suffix(out: str | os.PathLike[str]) -> str:
