@@ -17,7 +17,7 @@ from govinfo_xlsx.office import ConversionError, convert_with_soffice
 from govinfo_xlsx.reader import read_workbook
 from govinfo_xlsx.report import build_document, convert, render_html, render_markdown
 
-from .conftest import consistent_values, write_filled
+from .helpers import consistent_values, need_libreoffice, write_filled
 
 MARKER = "【本段由表三、表四数据自动生成，请核对后修改】"
 
@@ -175,9 +175,9 @@ def test_markdown_table3_keeps_column_groups_and_full_row_paths(filled, fmt):
 
 @pytest.mark.libreoffice
 def test_pdf_holds_every_figure(filled, tmp_path):
-    from .conftest import _need_libreoffice
 
-    _need_libreoffice()
+
+    need_libreoffice()
     path, vals, _ = filled
     out = tmp_path / "r.pdf"
     assert main(["report", str(path), "-o", str(out)]) == 0

@@ -11,15 +11,15 @@ from govinfo_xlsx.office import convert_with_soffice
 from govinfo_xlsx.reader import read_workbook
 from govinfo_xlsx.template import CJK_FONT, write_workbook
 
-from .conftest import consistent_values
+from .helpers import consistent_values, need_libreoffice
 
 
 @pytest.fixture(scope="module")
 def printed(tmp_path_factory, fmt):
     """The template of a long-named unit with a contact line, printed to PDF by LibreOffice."""
-    from .conftest import _need_libreoffice
 
-    _need_libreoffice()
+
+    need_libreoffice()
     d = tmp_path_factory.mktemp("print")
     p = d / "t.xlsx"
     write_workbook(p, fmt, year=2024, org="某某省某某市某某县人民政府办公室政务公开科", contact="县政务公开办 张三 0373-1234567")
@@ -38,15 +38,15 @@ def _first_line(page: str) -> str:
 @pytest.mark.libreoffice
 def test_each_table_the_cover_and_the_instructions_print_on_one_page(printed, fmt):
     titles = [_first_line(p) for p in printed]
-    one_page = [fmt.instructions_title, fmt.cover["title"]] + [t.title for t in fmt.tables]
+    one_page = [fmt.instructions.title, fmt.cover.title] + [t.title for t in fmt.tables]
     for title in one_page:
         assert titles.count(title) == 1, (title, titles)
     # nothing cut at the margin: the last row of 表三 and the last paragraph of 填报说明 are there
     t3 = next(p for p in printed if _first_line(p) == fmt.table("t3").title)
     assert "四、结转下年度继续办理" in t3 and "3.其他" in t3
-    instructions = next(p for p in printed if _first_line(p) == fmt.instructions_title)
+    instructions = next(p for p in printed if _first_line(p) == fmt.instructions.title)
     flat = re.sub(r"\s+", "", instructions)
-    for paragraph in fmt.descriptor["instructions"]["paragraphs"]:
+    for paragraph in fmt.instructions.paragraphs:
         assert re.sub(r"\s+", "", paragraph) in flat
     assert "张三" in instructions
 
@@ -81,7 +81,7 @@ def test_instructions_name_the_colours_the_inputs_have(template_path, fmt):
     fills = {rule.dxf.fill.bgColor.rgb for rng in ws.conditional_formatting for rule in rng.rules
              if rule.type == "containsBlanks"}
     assert fills == {"FFFFF2CC"}
-    assert all("浅黄色" in p or "白色" not in p for p in fmt.descriptor["instructions"]["paragraphs"])
+    assert all("浅黄色" in p or "白色" not in p for p in fmt.instructions.paragraphs)
 
 
 def test_old_ascii_quoted_label_still_reads(tmp_path, fmt):
