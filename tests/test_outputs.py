@@ -17,7 +17,7 @@ from govinfo_xlsx.office import ConversionError, convert_with_soffice
 from govinfo_xlsx.reader import read_workbook
 from govinfo_xlsx.report import build_document, convert, render_html, render_markdown
 
-from .helpers import consistent_values, need_libreoffice, write_filled
+from .helpers import consistent_values, expected_totals, need_libreoffice, write_filled
 
 MARKER = "【本段由表三、表四数据自动生成，请核对后修改】"
 
@@ -184,7 +184,7 @@ def test_pdf_holds_every_figure(filled, tmp_path):
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
     found = collections.Counter(re.findall(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])", text))
     fmt = read_workbook(path).format
-    numbers = fmt.compute(vals)
+    numbers = expected_totals(fmt, vals)
     want = collections.Counter(str(numbers[c]) for c in fmt.cells if fmt.cells[c].table is not None)
     missing = want - found
     assert not missing, missing
@@ -211,3 +211,115 @@ def test_soffice_refusal_is_an_error_with_its_message(tmp_path):
     bad = tmp_path / "missing.docx"  # soffice exits 0 for a file it cannot load
     with pytest.raises(ConversionError, match="未能生成 missing.pdf"):
         convert_with_soffice(bad, "pdf", tmp_path)
+
+
+# ---------------------------------------------------------------------------
+# Command line: suffixes, years, lock files, messages, help.
+
+
+@pytest.mark.parametrize("args, out", [
+    (["template", "-o", "{d}/t.docx"], "t.docx"),
+    (["template", "-o", "{d}/t"], "t"),
+    (["check", "{wb}", "--annotate", "{d}/a.pdf"], "a.pdf"),
+    (["export", "{wb}", "-o", "{d}/x.txt"], "x.txt"),
+    (["export", "{wb}", "--format", "csv", "-o", "{d}/x.json"], "x.json"),
+    (["report", "{wb}", "-o", "{d}/r.doc"], "r.doc"),
+    (["report", "{wb}", "-o", "{d}/r.md", "--fragment"], "r.md"),
+    (["merge", "{wb}", "-o", "{d}/m.xls"], "m.xls"),
+    (["merge", "{wb}", "-o", "{d}/m.xlsx", "--report", "{d}/m.txt"], "m.txt"),
+])
+def test_every_command_refuses_an_output_suffix_that_does_not_match(filled, tmp_path, capsys, args, out):
+    path, _, _ = filled
+    argv = [a.format(d=tmp_path, wb=path) for a in args]
+    assert main(argv) == 3
+    err = capsys.readouterr().err
+    assert out in err or "--fragment" in err
+    assert not list(tmp_path.iterdir())
+
+
+def test_export_suffix_chooses_the_format(filled, tmp_path):
+    path, _, _ = filled
+    assert main(["export", str(path), "-o", str(tmp_path / "x.csv")]) == 0
+    assert not (tmp_path / "x.csv").read_text(encoding="utf-8-sig").lstrip().startswith("{")
+    assert main(["export", str(path), "-o", str(tmp_path / "x.json")]) == 0
+    assert (tmp_path / "x.json").read_text(encoding="utf-8").startswith("{")
+
+
+@pytest.mark.parametrize("command", ["template -o {d}/t.xlsx", "check {wb}", "report {wb} -o {d}/r.md",
+                                     "merge {wb} -o {d}/m.xlsx"])
+@pytest.mark.parametrize("year", ["24", "02024", "2O24", "２０２４年"])
+def test_years_are_four_digits_everywhere(filled, tmp_path, capsys, command, year):
+    path, _, _ = filled
+    argv = command.format(d=tmp_path, wb=path).split() + ["--year", year]
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 3
+    assert f"年度应为四位数字，例如 2024（收到的是“{year}”）" in capsys.readouterr().err
+
+
+def test_lock_file_is_explained_the_same_everywhere(filled, tmp_path, capsys):
+    from govinfo_xlsx.merge import merge
+    from govinfo_xlsx.wording import LOCK_FILE_MESSAGE
+
+    path, _, _ = filled
+    lock = tmp_path / "~$红旗区.xlsx"
+    lock.write_bytes(b"\x0c\x00\xe5\xbc\xa0\xe4\xb8\x89" + b"\x00" * 100)  # what Excel writes: the editor's name
+    assert main(["check", str(lock)]) == 2
+    assert LOCK_FILE_MESSAGE in capsys.readouterr().err
+    res = merge([str(tmp_path)], tmp_path / "m.xlsx", org="某市", progress=False)
+    assert [u.reason for u in res.units if u.path == str(lock)] == [LOCK_FILE_MESSAGE]
+
+
+def test_a_rule_failing_in_several_columns_is_said_once(tmp_path, fmt, capsys):
+    from govinfo_xlsx.merge import merge
+
+    vals = consistent_values(fmt, seed=7)
+    for code in ("t3.r01.c1", "t3.r01.c2", "t3.r02.c3"):
+        vals[code] += 1
+    p = write_filled(tmp_path / "u" / "bad.xlsx", fmt, vals, org="某县")
+    assert main(["check", str(p)]) == 1
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if "勾稽关系为" in line]
+    assert len(lines) == 1 and lines[0].count("勾稽关系为") == 1
+    assert "「自然人」「商业企业」「科研机构」「总计」列" in lines[0]
+    res = merge([str(tmp_path / "u")], tmp_path / "m.xlsx", org="某市", progress=False)
+    reason = next(u.reason for u in res.units if u.path == str(p))
+    assert reason.count("勾稽关系为") == 1 and "。；" not in reason and "）；" not in reason
+    assert reason.startswith("D6、E6、F6、J6 表三「自然人」「商业企业」「科研机构」「总计」列") and reason.endswith("。")
+
+
+@pytest.mark.parametrize("command", ["template", "check", "export", "report", "merge"])
+def test_every_command_help_has_examples_exit_codes_and_the_guides(command, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert f"示例：\n  govinfo-xlsx {command} " in out
+    assert "退出码：0" in out and "3 用法错误" in out
+    assert "govinfo-xlsx 帮助" in out
+
+
+def test_help_command_locates_and_prints_the_guides(capsys):
+    from pathlib import Path
+
+    from govinfo_xlsx.guides import GUIDES, guide_paths
+
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+    assert main(["帮助"]) == 0
+    out = capsys.readouterr().out
+    paths = guide_paths()
+    assert set(paths) == set(GUIDES)
+    for path in paths.values():
+        assert str(path) in out and path.is_file()
+    assert main(["help", "汇总"]) == 0
+    assert capsys.readouterr().out == paths["用户指南-汇总与报告.md"].read_text(encoding="utf-8")
+    assert main(["帮助", "没有这份"]) == 3
+    # the wheel ships docs/ as govinfo_xlsx.guide_docs, with every guide
+    root = Path(__file__).resolve().parent.parent
+    conf = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    assert conf["package-dir"]["govinfo_xlsx.guide_docs"] == "docs"
+    assert "govinfo_xlsx.guide_docs" in conf["packages"]
+    globs = conf["package-data"]["govinfo_xlsx.guide_docs"]
+    for name in GUIDES:
+        assert (root / "docs" / name).is_file() and any(Path(name).match(g) for g in globs)
