@@ -380,6 +380,7 @@ def cmd_report(a: argparse.Namespace) -> int:
 def cmd_merge(a: argparse.Namespace) -> int:
     """``govinfo-xlsx merge``."""
     from .merge import merge
+    from .office import ConversionError
     from .report import REPORT_SUFFIXES
 
     if _wrong_suffix(a.output, [".xlsx"], "汇总 Excel 工作簿") or \
@@ -392,7 +393,7 @@ def cmd_merge(a: argparse.Namespace) -> int:
     try:
         res = merge(a.inputs, a.output, org=a.org, year=a.year, roster=a.roster, report=a.report,
                     jobs=a.jobs or None, strict=a.strict, progress=progress)
-    except ValueError as exc:
+    except (ValueError, ConversionError) as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE
     if a.json:

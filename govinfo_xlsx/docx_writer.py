@@ -181,8 +181,7 @@ def _simple_table(doc: Any, headers: list[str], rows: list[list[str]]) -> None:
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
-    name_share = 0.28 if n > 4 else 0.4
-    widths = [TEXT_WIDTH_MM * name_share] + [TEXT_WIDTH_MM * (1 - name_share) / max(n - 1, 1)] * (n - 1)
+    widths = _simple_widths(headers, rows)
     _fixed_layout(table)
     for j, col in enumerate(table.columns):
         col.width = Mm(widths[j])
@@ -196,6 +195,25 @@ def _simple_table(doc: Any, headers: list[str], rows: list[list[str]]) -> None:
             _cell_text(table.cell(i, j), str(v), WD_ALIGN_PARAGRAPH.LEFT if j == 0 else WD_ALIGN_PARAGRAPH.RIGHT)
     _rows_unsplit(table, 1)
     doc.add_paragraph()
+
+
+def _text_mm(text: str, pt: float = TABLE_PT) -> float:
+    """Width of one line of ``text``: CJK one em, other characters 0.62 em (wide enough for the
+    metric substitutes LibreOffice uses where Times New Roman is missing)."""
+    return sum(1.0 if ord(ch) > 0x2E7F else 0.62 for ch in text) * pt * 0.3528
+
+
+def _simple_widths(headers: list[str], rows: list[list[str]]) -> list[float]:
+    """Number columns as wide as their longest value and "（件）" (never wrapped); the name column takes the rest."""
+    n = len(headers)
+    if n == 1:
+        return [TEXT_WIDTH_MM]
+    numbers = [max([13.0] + [_text_mm(str(r[j])) + 3.0 for r in rows]) for j in range(1, n)]
+    name = TEXT_WIDTH_MM - sum(numbers)
+    if name < TEXT_WIDTH_MM * 0.22:  # very many or very long numbers: shrink them, keep names legible
+        name = TEXT_WIDTH_MM * 0.22
+        numbers = [w * (TEXT_WIDTH_MM - name) / sum(numbers) for w in numbers]
+    return [name] + numbers
 
 
 def _field(paragraph: Any, instruction: str, size: float) -> None:

@@ -328,12 +328,14 @@ def merge(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike[st
     was excluded.  ``report`` also writes the roll-up's report (.md/.html/.docx).
     Without ``org`` the roll-up is named after the output file (a roll-up
     needs a 机关名称 to be merged again).  Raises ``ValueError`` for a bad
-    roster or report suffix.
+    roster or report suffix, ``office.ConversionError`` for a PDF report without LibreOffice.
     """
     fmt = load_format()
     org = org.strip() or Path(output).stem
-    if report is not None and Path(report).suffix.lower() not in (".md", ".markdown", ".html", ".htm", ".docx"):
-        raise ValueError(f"不支持的报告格式“{Path(report).suffix}”，请使用 .md、.html 或 .docx")
+    if report is not None:
+        from .report import check_output
+
+        check_output(report)  # before any work: a report suffix or a PDF this machine cannot write
     roster_names = read_roster(roster) if roster is not None else None
     exclude = [str(output)] + ([str(report)] if report else []) + ([str(roster)] if roster else [])
     files, skipped = collect_inputs(inputs, exclude)

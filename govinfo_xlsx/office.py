@@ -15,7 +15,11 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-__all__ = ["ConversionError", "convert_with_soffice", "soffice_path"]
+__all__ = ["NO_SOFFICE", "ConversionError", "convert_with_soffice", "soffice_path"]
+
+#: What to do when a PDF is asked for on a machine without LibreOffice.
+NO_SOFFICE = ("生成 PDF 需要 LibreOffice（soffice 命令），本机未安装。可先生成 Word（.docx），"
+              "在 Word/WPS 中“另存为 PDF”；或安装 LibreOffice 后重试。")
 
 
 class ConversionError(RuntimeError):
@@ -36,8 +40,7 @@ def convert_with_soffice(src: str | os.PathLike[str], target: str, outdir: str |
     """
     exe = soffice_path()
     if exe is None:
-        raise ConversionError("生成 PDF 需要 LibreOffice（soffice 命令），本机未安装。可先生成 Word（.docx），"
-                              "在 Word/WPS 中“另存为 PDF”；或安装 LibreOffice 后重试。")
+        raise ConversionError(NO_SOFFICE)
     src, outdir = Path(src), Path(outdir)
     out = outdir / (src.stem + "." + target.split(":")[0])
     with tempfile.TemporaryDirectory(prefix="govinfo-soffice-") as profile:

@@ -225,6 +225,22 @@ def render_html(doc: Document, *, fragment: bool = False) -> str:
                                                             fragment=fragment)
 
 
+def check_output(out: str | os.PathLike[str]) -> None:
+    """Refuse, before any work, a report file this machine cannot write.
+
+    Raises ``ValueError`` for a suffix that is not a report format and
+    :class:`~govinfo_xlsx.office.ConversionError` for a PDF without LibreOffice.
+    """
+    suffix = Path(out).suffix.lower()
+    if suffix not in REPORT_SUFFIXES:
+        raise ValueError(unsupported_suffix(out))
+    if suffix == ".pdf":
+        from .office import NO_SOFFICE, ConversionError, soffice_path
+
+        if soffice_path() is None:
+            raise ConversionError(NO_SOFFICE)
+
+
 def _docx_to_pdf(doc: Document) -> bytes:
     import tempfile
 
@@ -290,15 +306,7 @@ def convert(workbook: str | os.PathLike[str] | FilledWorkbook, out_path: str | o
     >>> convert(p, os.path.join(d, "r.html")).written
     True
     """
-    suffix = Path(out_path).suffix.lower()
-    if suffix not in REPORT_SUFFIXES:
-        raise ValueError(unsupported_suffix(out_path))
-    if suffix == ".pdf":
-        from .office import ConversionError, soffice_path
-
-        if soffice_path() is None:
-            raise ConversionError("生成 PDF 需要 LibreOffice（soffice 命令），本机未安装。可先生成 Word（.docx），"
-                                  "在 Word/WPS 中“另存为 PDF”；或安装 LibreOffice 后重试。")
+    check_output(out_path)
     wb = workbook if isinstance(workbook, FilledWorkbook) else read_workbook(workbook)
     prev = previous if isinstance(previous, FilledWorkbook) or previous is None else read_workbook(previous)
     rep = validate(wb, strict=strict, year=year, previous=prev)

@@ -323,3 +323,23 @@ def test_help_command_locates_and_prints_the_guides(capsys):
     globs = conf["package-data"]["govinfo_xlsx.guide_docs"]
     for name in GUIDES:
         assert (root / "docs" / name).is_file() and any(Path(name).match(g) for g in globs)
+
+
+def test_rollup_word_has_a_wide_name_column_and_no_fake_chart(tmp_path, fmt):
+    from docx.shared import Mm
+
+    from govinfo_xlsx.merge import merge
+
+    names = [f"某某省某某市某某县人民政府办公室第{i}单位" for i in range(3)]
+    for i, name in enumerate(names):
+        write_filled(tmp_path / "in" / f"u{i}.xlsx", fmt, consistent_values(fmt, seed=40 + i), org=name)
+    res = merge([str(tmp_path / "in")], tmp_path / "city.xlsx", org="某市", report=tmp_path / "city.docx",
+                progress=False)
+    assert res.written
+    d = docx.Document(str(tmp_path / "city.docx"))
+    assert len(d.tables) == len(fmt.tables) + 1  # the three format tables and the per-unit table, no chart copy
+    units = d.tables[-1]
+    assert [units.cell(i + 1, 0).text for i in range(3)] == names
+    widths = [c.width for c in units.rows[0].cells]
+    assert widths[0] >= Mm(34) and widths[0] == max(widths)
+    assert all(w >= Mm(12.9) for w in widths[1:])
