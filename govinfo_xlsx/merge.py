@@ -34,6 +34,7 @@ from .format import ReportFormat, a1, load_format
 from .numbers import fmt_number, plain_number, sum_evaluations
 from .reader import FilledWorkbook, read_workbook
 from .validate import validate_many
+from .wording import LOCK_FILE_MESSAGE, is_lock_file, summarise_findings
 
 __all__ = ["MergeResult", "UnitRecord", "collect_inputs", "merge", "read_roster"]
 
@@ -60,10 +61,6 @@ class UnitRecord:
                 "errors": self.errors, "warnings": self.warnings}
 
 
-def _summarise(messages: Iterable[str], limit: int = 3) -> str:
-    items = list(messages)
-    text = "；".join(items[:limit])
-    return text + (f"（共 {len(items)} 处错误）" if len(items) > limit else "")
 
 
 def _read_chunk(args: tuple[list[str], int | None]) -> list[UnitRecord]:
@@ -101,8 +98,7 @@ def _read_chunk(args: tuple[list[str], int | None]) -> list[UnitRecord]:
                     rec.status, rec.reason = "other-year", f"{said}，汇总年度为 {year}"
                 else:
                     rec.status = "invalid"
-                    rec.reason = _summarise(f"{f.cells[0].split('!')[-1] if f.cells else ''} {f.message}".strip()
-                                            for f in rep.errors)
+                    rec.reason = summarise_findings(rep.errors)
             elif not wb.org.strip():
                 rec.status, rec.reason = "no-org", "封面未填写机关名称，无法确认是哪个单位"
             else:
@@ -129,8 +125,8 @@ def collect_inputs(inputs: Sequence[str | os.PathLike[str]], exclude: Sequence[s
             skipped.append(UnitRecord(str(p), "skipped", "同一个文件被重复指定，只读取一次"))
             return
         seen.add(key)
-        if p.name.startswith("~$"):
-            skipped.append(UnitRecord(str(p), "skipped", "Excel/WPS 打开文件时生成的临时文件"))
+        if is_lock_file(p.name):
+            skipped.append(UnitRecord(str(p), "skipped", LOCK_FILE_MESSAGE))
         elif any(same_file(p, e) for e in exclude):
             skipped.append(UnitRecord(str(p), "skipped", "这是本次汇总的输出文件或名单文件"))
         else:
@@ -332,12 +328,14 @@ def merge(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike[st
     was excluded.  ``report`` also writes the roll-up's report (.md/.html/.docx).
     Without ``org`` the roll-up is named after the output file (a roll-up
     needs a 机关名称 to be merged again).  Raises ``ValueError`` for a bad
-    roster or report suffix.
+    roster or report suffix, ``office.ConversionError`` for a PDF report without LibreOffice.
     """
     fmt = load_format()
     org = org.strip() or Path(output).stem
-    if report is not None and Path(report).suffix.lower() not in (".md", ".markdown", ".html", ".htm", ".docx"):
-        raise ValueError(f"不支持的报告格式“{Path(report).suffix}”，请使用 .md、.html 或 .docx")
+    if report is not None:
+        from .report import check_output
+
+        check_output(report)  # before any work: a report suffix or a PDF this machine cannot write
     roster_names = read_roster(roster) if roster is not None else None
     exclude = [str(output)] + ([str(report)] if report else []) + ([str(roster)] if roster else [])
     files, skipped = collect_inputs(inputs, exclude)
@@ -482,7 +480,7 @@ def _write_rollup(result: MergeResult, values: dict[str, Any]) -> None:
 
 def rollup_sections(result: MergeResult) -> list[Any]:
     """Report sections of a roll-up: the per-unit table and a bar chart of applications."""
-    from .report import Section, clean_text
+    from .document import Section, clean_text
 
     fmt = result.format
     spec = fmt.rollup
