@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import json
 import os
 import re
 import unicodedata
@@ -69,6 +70,20 @@ class FilledWorkbook:
         """The cover's 报告年度, when it is a year."""
         y = self.cover.get("cover.year")
         return y if isinstance(y, int) else None
+
+    @property
+    def is_rollup(self) -> bool:
+        """True for a roll-up written by ``merge`` (marked in the metadata sheet, or with its 汇总明细 sheet)."""
+        return bool(self.meta.get("rollup"))
+
+    @property
+    def rollup_members(self) -> tuple[str, ...]:
+        """The 机关名称 of the units a roll-up sums (empty for a unit's own workbook, or when not recorded)."""
+        try:
+            names = json.loads(self.meta.get("rollup_members") or "[]")
+        except ValueError:
+            return ()
+        return tuple(str(n) for n in names) if isinstance(names, list) else ()
 
     def numbers(self, invalid_as_none: bool = False) -> dict[str, Any]:
         """Every numeric cell: inputs (blank as 0) and recomputed totals.
@@ -258,7 +273,7 @@ def _check_sheets(pkg: XlsxPackage, fmt: ReportFormat) -> list[Finding]:
                             f"模板结构被改动：缺少工作表 {'、'.join(missing)}（可能被重命名或删除）{hint}", pkg.path)
     findings = []
     rollup = fmt.descriptor.get("rollup", {})
-    known_extra = {rollup.get("units_sheet"), rollup.get("sources_sheet")}
+    known_extra = {rollup.get("units_sheet"), rollup.get("sources_sheet"), rollup.get("status_sheet")}
     extra = [n for n in present if n not in expected and n not in known_extra]
     if extra:
         findings.append(Finding("extra-sheet", WARNING, f"工作簿中多出工作表 {'、'.join(extra)}，其内容不会被读取。"))
@@ -330,6 +345,8 @@ def read_workbook(path: str | os.PathLike[str]) -> FilledWorkbook:
 def _read(pkg: XlsxPackage) -> FilledWorkbook:
     fmt, meta = _identify(pkg)
     findings = _check_sheets(pkg, fmt)
+    if "rollup" not in meta and fmt.descriptor.get("rollup", {}).get("units_sheet") in {s[0] for s in pkg.sheets}:
+        meta["rollup"] = "legacy"  # a roll-up written before roll-ups were marked: it has their sheet
     layout = fmt.layout
     raw: dict[str, dict[tuple[int, int], RawCell]] = {}
     label_diffs: list[tuple[str, int, int, str]] = []

@@ -207,6 +207,10 @@ def _cell_findings(wb: FilledWorkbook, blank: np.ndarray, negative: pd.Series, n
                    too_precise: pd.Series, strict: bool, m: _Matrices) -> list[Finding]:
     fmt = wb.format
     out = []
+    if blank.all():
+        # Nothing filled in: not a report of zeros but no report at all.
+        return [Finding("empty-workbook", ERROR, f"所有 {len(blank)} 个数字单元格均未填写（尚未填写），"
+                        "不能作为报送的数据；没有发生的事项请填 0。")]
     for j in np.flatnonzero(blank):
         cell = fmt.cells[m.inputs[j]]
         out.append(Finding("blank-input", ERROR if strict else WARNING,
