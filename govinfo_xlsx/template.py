@@ -32,7 +32,7 @@ from . import __version__, settings
 from ._io import atomic_path
 from .format import Cell, ReportFormat, a1, col_letter, defined_name, load_format, plain_number, quote_sheet
 
-__all__ = ["BarChart", "ListSheet", "TemplateError", "write_workbook", "write_template"]
+__all__ = ["BarChart", "ListSheet", "TemplateError", "write_list_workbook", "write_workbook", "write_template"]
 
 CJK_FONT = "宋体"
 CJK_HEADING_FONT = "黑体"
@@ -66,6 +66,7 @@ class ListSheet:
     chart: BarChart | None = None
     flag_col: int | None = None
     flag_ok: tuple[str, ...] = ()
+    protect: bool = True
 
 
 class TemplateError(RuntimeError):
@@ -639,8 +640,23 @@ def _write_list_sheet(wb: Workbook, spec: ListSheet, st: _Styles) -> None:
         ws.insert_chart(a1(last + 2, 0), chart, {"x_offset": 10, "object_position": 3})
         print_rows = last + 2 + math.ceil(height / 20) + 1
     ws.print_area(0, 0, print_rows, ncols - 1)
-    ws.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True,
-                    "select_unlocked_cells": True})
+    if spec.protect:
+        ws.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True,
+                        "select_unlocked_cells": True})
+
+
+def write_list_workbook(path: str | os.PathLike[str], sheets: Sequence[ListSheet]) -> None:
+    """Write a plain workbook of list sheets (the merge's 催报清单), atomically."""
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                   "strings_to_numbers": False})
+    wb.set_properties({"author": "govinfo-xlsx", "created": _dt.datetime(*settings.FIXED_TIMESTAMP)})
+    st = _Styles(wb)
+    for sheet in sheets:
+        _write_list_sheet(wb, sheet, st)
+    wb.close()
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(buf.getvalue())
 
 
 _WB_PR = re.compile(rb"<workbookPr\b[^>]*/>")
