@@ -787,7 +787,7 @@ def _write_rollup(result: MergeResult, values: dict[str, Any]) -> None:
     heads = tuple(spec["units_headers"][:3]) + tuple(f["label"] for f in figures) + (spec["units_headers"][3],)
     chart_col = 3 + next(j for j, f in enumerate(figures) if f["id"] == spec["chart_figure"])
     n_merged = sum(1 for u in rows if u.status == "merged")
-    units_sheet = ListSheet(spec["units_sheet"], heads, unit_rows, (6, 28, 8) + (10,) * len(figures) + (24,),
+    units_sheet = ListSheet(spec["units_sheet"], heads, unit_rows, (6, 28, 8) + (12,) * len(figures) + (24,),
                             chart=BarChart(spec["chart_title"], 1, chart_col, n_merged) if n_merged else None,
                             flag_col=len(heads) - 1, flag_ok=ok_prefix)
 

@@ -163,13 +163,33 @@ def key_figures(wb: FilledWorkbook) -> dict[str, Any]:
     return _figures(wb.format, wb.numbers(invalid_as_none=True), "key_figures")
 
 
-def _draft(fmt: ReportFormat, code: str, numbers: dict[str, Any]) -> Part | None:
+def _blank_figures(fmt: ReportFormat, values: dict[str, Any]) -> set[str]:
+    """Figures every input of which is blank: they hold no fact, not even "0"."""
+    out = set()
+    for key in ("key_figures", "draft_figures"):
+        for fig in fmt.descriptor.get(key, ()):
+            todo, inputs = list(fig["sum"]), []
+            while todo:
+                c = todo.pop()
+                cell = fmt.cells[c]
+                if cell.role == "derived":
+                    todo.extend(cell.sum_of)
+                else:
+                    inputs.append(c)
+            if all(values.get(c) is None for c in inputs):
+                out.add(fig["id"])
+    return out
+
+
+def _draft(fmt: ReportFormat, code: str, numbers: dict[str, Any], blank: set[str] | None = None) -> Part | None:
     spec = fmt.descriptor.get("drafts", {}).get(code)
     if not spec:
         return None
     figs = {**_figures(fmt, numbers, "key_figures"), **_figures(fmt, numbers, "draft_figures")}
     if any(v is None for v in figs.values()):
         return None  # never invent a figure the tables do not hold
+    if blank and any(k in blank for k in figs):
+        return None  # blank cells are not zeros a paragraph may state ("未收到申请")
     zero = all(figs.get(k) in (0, None) for k in spec.get("zero_when", ()))
     text = spec["zero_text"] if zero else spec["text"].format(**{k: fmt_number(v) for k, v in figs.items()})
     return Part(None, [text], generated=True, marker=spec["marker"])
@@ -192,7 +212,7 @@ def build_document(wb: FilledWorkbook, previous: FilledWorkbook | None = None) -
                 sub = None if part["label"] == heading or part.get("optional") else part["label"]
                 paras = paragraphs(text)
                 if not paras:
-                    draft = _draft(fmt, part["code"], numbers)
+                    draft = _draft(fmt, part["code"], numbers, _blank_figures(fmt, wb.values))
                     if draft is not None:
                         draft.heading = sub
                         s.parts.append(draft)

@@ -380,7 +380,9 @@ class _SheetWriter:
             r = self.bad_first + k
             ws.write_number(r, 0, len(fmt.check_rows) + k + 1, st.center)
             ws.write_string(r, 1, fmt.checks["input_rule"], st.cell)
-            ws.write_string(r, 2, fmt.checks["input_where"].format(sheet=sheet), st.cell)
+            where = fmt.checks["input_where"].format(sheet=sheet)
+            ws.write_string(r, 2, where, st.cell)
+            ws.set_row(r, _text_height(where, 60))
             _ok(ws.write_array_formula(r, 3, r, 3, "{=" + _bad_count_formula(fmt, sheet, cells) + "}",
                                        st.count_out, n_bad), f"input check of {sheet}")
             ws.write_number(r, 4, 0, st.count_out)
