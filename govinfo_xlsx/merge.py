@@ -26,16 +26,14 @@ import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from . import settings
 from ._io import atomic_path, same_file
 from .errors import WorkbookError
 from .format import ReportFormat, load_format
+from .numbers import fmt_number, sum_evaluations
 from .reader import FilledWorkbook, read_workbook
 from .roster import RosterEntry, closest, match_file, norm_name, read_roster_entries
 from .validate import validate_many
@@ -60,7 +58,7 @@ class UnitRecord:
     year: int | None = None
     errors: int = 0
     warnings: int = 0
-    vector: np.ndarray | None = field(default=None, repr=False)  # scaled ints, by fmt.input_codes
+    vector: tuple[int | None, ...] | None = field(default=None, repr=False)  # Evaluation.input_units()
     blank: int = 0
     kind: str = "workbook"  # workbook | document | other
     contact: str = ""
@@ -91,25 +89,6 @@ class UnitRecord:
                 "status_text": self.status_text(status_labels), "reason": self.reason, "note": self.note,
                 "errors": self.errors, "warnings": self.warnings, "blank": self.blank, "unit": self.unit,
                 "contact": self.contact, "phone": self.phone}
-
-
-def _scales(fmt: ReportFormat) -> np.ndarray:
-    return np.array([10 ** (fmt.kinds[fmt.cells[c].kind].decimals or 0) for c in fmt.input_codes], dtype=np.int64)
-
-
-def _vector(wb: FilledWorkbook, scales: np.ndarray) -> np.ndarray:
-    vals = []
-    for code, scale in zip(wb.format.input_codes, scales, strict=True):
-        v = wb.values.get(code)
-        vals.append(0 if v is None else int(Decimal(str(v)) * int(scale)))
-    return np.array(vals, dtype=np.int64)
-
-
-def _unscale(fmt: ReportFormat, vector: np.ndarray) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for code, v, scale in zip(fmt.input_codes, vector.tolist(), _scales(fmt).tolist(), strict=True):
-        out[code] = v if scale == 1 else (Decimal(v) / Decimal(scale)).normalize() if v else Decimal(0)
-    return out
 
 
 def _summarise(messages: Iterable[str], limit: int = 3) -> str:
@@ -172,7 +151,6 @@ def _read_chunk(args: tuple[list[str], int | None]) -> list[UnitRecord]:
         books.append(wb)
     if books:
         fmt = load_format()
-        scales = _scales(fmt)
         for i, wb, rep in zip(index, books, validate_many(books, year=year, proofread=False), strict=True):
             rec = out[i]
             rec.errors, rec.warnings = len(rep.errors), len(rep.warnings)
@@ -194,7 +172,7 @@ def _read_chunk(args: tuple[list[str], int | None]) -> list[UnitRecord]:
             else:
                 rec.status = "ok"
                 rec.blank = sum(1 for f in rep.warnings if f.rule == "blank-input")
-                rec.vector = _vector(wb, scales)
+                rec.vector = wb.evaluation.input_units()
     return out
 
 
@@ -346,20 +324,20 @@ class MergeResult:
 
     def status_labels(self) -> dict[str, str]:
         """Chinese names of the statuses, from the format file."""
-        return dict(self.format.descriptor["rollup"]["status"])
+        return dict(self.format.rollup.status)
 
     def completeness_text(self) -> str:
         """"应报 N 个单位，已汇总 M 个，未纳入 K 个" (the cover's 备注, the report's first lines)."""
-        spec = self.format.descriptor["rollup"]
-        key = "completeness" if self.roster is not None else "completeness_no_roster"
+        spec = self.format.rollup
+        template = spec.completeness if self.roster is not None else spec.completeness_no_roster
         n_in = sum(1 for s in self.season if s.counts and s.included)
-        return spec[key].format(expected=self.expected, merged=n_in, excluded=len(self.not_included))
+        return template.format(expected=self.expected, merged=n_in, excluded=len(self.not_included))
 
     def not_included_text(self) -> str:
         """"未纳入：甲（缺报）、乙（未汇总：校验有错误）" or ""."""
         labels = self.status_labels()
         items = [f"{s.name}（{labels.get(s.status, s.status)}）" for s in self.not_included]
-        return self.format.descriptor["rollup"]["not_included"].format(names="、".join(items)) if items else ""
+        return self.format.rollup.not_included.format(names="、".join(items)) if items else ""
 
     def to_dict(self) -> dict[str, Any]:
         labels = self.status_labels()
@@ -414,7 +392,7 @@ class MergeResult:
                 lines.append(f"  提示：“{got}”不在名单内，名单中最接近的是“{near}”，请核对名称。")
         lines.append("")
         if self.written:
-            lines.append(f"已生成汇总工作簿：{self.output}（“{self.format.descriptor['rollup']['status_sheet']}”工作表列出每个单位和文件）")
+            lines.append(f"已生成汇总工作簿：{self.output}（“{self.format.rollup.status_sheet}”工作表列出每个单位和文件）")
         elif not self.merged:
             lines.append("没有可以汇总的工作簿，未生成汇总结果。")
         else:
@@ -682,14 +660,15 @@ def merge(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike[st
     _resolve_rollups(records, org)
     _compare_documents(records)
     _resolve_duplicates(records, year, [str(p) for p in prefer])
-    total = np.zeros(len(fmt.input_codes), dtype=np.int64)
+    vectors = []
     for r in records:
-        if r.status == "ok":
+        if r.status == "ok" and r.vector is not None:
             r.status = "merged"
-            total += r.vector
+            vectors.append(r.vector)
     units = records + skipped
-    summed = _unscale(fmt, total)
-    result = MergeResult(fmt, str(output), year, org, units, fmt.compute(summed),
+    total = sum_evaluations(fmt, vectors)
+    summed = {c: total.value(c) for c in fmt.input_codes}
+    result = MergeResult(fmt, str(output), year, org, units, total.numbers(),
                          [e.name for e in entries] if entries is not None else None)
     _season(result, entries)
     if chase is not None:
@@ -728,27 +707,10 @@ def _as_workbook(result: MergeResult, summed: dict[str, Any]) -> FilledWorkbook:
                           prose={c: "" for c in fmt.prose_cells}, values=dict(summed))
 
 
-def _key_figure_matrix(fmt: ReportFormat) -> np.ndarray:
-    """Key figures as linear combinations of the (scaled) inputs: (n_figures, n_inputs)."""
-    from .validate import _matrices
-
-    m = _matrices(fmt)
-    row = {c: i for i, c in enumerate(m.all_codes)}
-    scales = _scales(fmt).astype(float)
-    return np.vstack([sum((m.derive[row[c]] for c in f["sum"]), np.zeros(len(m.inputs))) / scales
-                      for f in fmt.descriptor["key_figures"]])
-
-
-def _key_figures_many(fmt: ReportFormat, vectors: list[np.ndarray]) -> list[dict[str, Any]]:
-    """Key figures of many units at once (one matrix product)."""
-    if not vectors:
-        return []
-    figs = np.vstack(vectors).astype(float) @ _key_figure_matrix(fmt).T
-    ids = [f["id"] for f in fmt.descriptor["key_figures"]]
-    decimals = [max((fmt.kinds[fmt.cells[c].kind].decimals or 0) for c in f["sum"])
-                for f in fmt.descriptor["key_figures"]]
-    return [{i: (int(round(v)) if d == 0 else round(float(v), d)) for i, v, d in zip(ids, row, decimals, strict=True)}
-            for row in figs]
+def _key_figures_many(fmt: ReportFormat, vectors: list[tuple[int | None, ...]]) -> list[dict[str, Any]]:
+    """Key figures of many units, each from its input vector."""
+    ids = [f.id for f in fmt.key_figures]
+    return [sum_evaluations(fmt, [v]).figures(ids) for v in vectors]
 
 
 def _status_rows(result: MergeResult) -> list[list[Any]]:
@@ -765,12 +727,12 @@ def _write_rollup(result: MergeResult, values: dict[str, Any]) -> None:
     from .template import BarChart, ListSheet, write_workbook
 
     fmt = result.format
-    spec = fmt.descriptor["rollup"]
+    spec = fmt.rollup
     labels = result.status_labels()
-    figures = fmt.descriptor["key_figures"]
+    figures = fmt.key_figures
     ok_prefix = tuple(labels[k] for k in ("merged",))
 
-    status_sheet = ListSheet(spec["status_sheet"], tuple(spec["status_headers"]), _status_rows(result),
+    status_sheet = ListSheet(spec.status_sheet, tuple(spec.status_headers), _status_rows(result),
                              (6, 28, 22, 30, 48, 10, 14),
                              title=f"{result.org} {result.year or ''} 年度报送情况：{result.completeness_text()}",
                              flag_col=2, flag_ok=ok_prefix)
@@ -783,17 +745,17 @@ def _write_rollup(result: MergeResult, values: dict[str, Any]) -> None:
     unit_rows: list[list[Any]] = []
     for i, u in enumerate(rows, start=1):
         kf = kfs.get(id(u), {})
-        unit_rows.append([i, u.org, u.year] + [kf.get(f["id"]) for f in figures] + [u.status_text(labels)])
-    heads = tuple(spec["units_headers"][:3]) + tuple(f["label"] for f in figures) + (spec["units_headers"][3],)
-    chart_col = 3 + next(j for j, f in enumerate(figures) if f["id"] == spec["chart_figure"])
+        unit_rows.append([i, u.org, u.year] + [kf.get(f.id) for f in figures] + [u.status_text(labels)])
+    heads = tuple(spec.units_headers[:3]) + tuple(f.label for f in figures) + (spec.units_headers[3],)
+    chart_col = 3 + next(j for j, f in enumerate(figures) if f.id == spec.chart_figure)
     n_merged = sum(1 for u in rows if u.status == "merged")
-    units_sheet = ListSheet(spec["units_sheet"], heads, unit_rows, (6, 28, 8) + (12,) * len(figures) + (24,),
-                            chart=BarChart(spec["chart_title"], 1, chart_col, n_merged) if n_merged else None,
+    units_sheet = ListSheet(spec.units_sheet, heads, unit_rows, (6, 28, 8) + (12,) * len(figures) + (24,),
+                            chart=BarChart(spec.chart_title, 1, chart_col, n_merged) if n_merged else None,
                             flag_col=len(heads) - 1, flag_ok=ok_prefix)
 
     src_rows = [[i, u.path, u.org, u.year, u.status_text(labels), "；".join(x for x in (u.reason, u.note) if x)]
                 for i, u in enumerate(result.units, start=1)]
-    sources = ListSheet(spec["sources_sheet"], tuple(spec["sources_headers"]), src_rows, (6, 40, 26, 8, 22, 60),
+    sources = ListSheet(spec.sources_sheet, tuple(spec.sources_headers), src_rows, (6, 40, 26, 8, 22, 60),
                         flag_col=4, flag_ok=ok_prefix + (labels["skipped"], labels["copy"][:3]))
     write_workbook(result.output or "", fmt, year=result.year, org=result.org,
                    cover={"cover.note": _cover_note(result), "cover.date": ""}, values=values,
@@ -803,7 +765,7 @@ def _write_rollup(result: MergeResult, values: dict[str, Any]) -> None:
 
 def _write_chase(result: MergeResult, path: str | os.PathLike[str]) -> None:
     """The units to chase (missing or not merged) with whom to call, as .xlsx or .csv."""
-    spec = result.format.descriptor["rollup"]
+    spec = result.format.rollup
     labels = result.status_labels()
     rows = []
     for s in result.season:
@@ -811,7 +773,7 @@ def _write_chase(result: MergeResult, path: str | os.PathLike[str]) -> None:
             continue
         rows.append([len(rows) + 1, s.name, labels.get(s.status, s.status), s.reason, s.contact, s.phone,
                      "、".join(Path(f.path).name for f in s.files)])
-    heads = list(spec["chase_headers"])
+    heads = list(spec.chase_headers)
     if Path(path).suffix.lower() == ".csv":
         buf = io.StringIO(newline="")
         w = csv.writer(buf, lineterminator="\r\n")
@@ -839,22 +801,21 @@ def rollup_scope_section(result: MergeResult) -> Any:
 
 def rollup_sections(result: MergeResult) -> list[Any]:
     """Report sections of a roll-up: 报送情况, the per-unit table and a bar chart of applications."""
-    from .format import fmt_number
     from .report import Section, clean_text
 
     fmt = result.format
-    spec = fmt.descriptor["rollup"]
-    figures = fmt.descriptor["key_figures"]
-    headers = [spec["units_headers"][1]] + [f["label"] for f in figures]
+    spec = fmt.rollup
+    figures = fmt.key_figures
+    headers = [spec.units_headers[1]] + [f.label for f in figures]
     rows, chart_rows = [], []
     merged = result.merged
     for u, kf in zip(merged, _key_figures_many(fmt, [u.vector for u in merged]), strict=True):
-        rows.append([clean_text(u.org)] + [fmt_number(kf.get(f["id"])) for f in figures])
-        chart_rows.append((clean_text(u.org), kf.get(spec["chart_figure"], 0)))
-    status_heads = list(spec["status_headers"][1:5])
+        rows.append([clean_text(u.org)] + [fmt_number(kf.get(f.id)) for f in figures])
+        chart_rows.append((clean_text(u.org), kf.get(spec.chart_figure) or 0))
+    status_heads = list(spec.status_headers[1:5])
     status_rows = [[clean_text(str(x)) for x in r[1:5]] for r in _status_rows(result)]
-    status = Section(f"{spec['status_sheet']}（{result.completeness_text()}）", simple_table=(status_heads, status_rows))
-    table = Section(spec["units_sheet"], simple_table=(headers, rows))
-    chart = Section(spec["chart_title"], chart={"title": spec["chart_title"], "headers": headers[:2],
+    status = Section(f"{spec.status_sheet}（{result.completeness_text()}）", simple_table=(status_heads, status_rows))
+    table = Section(spec.units_sheet, simple_table=(headers, rows))
+    chart = Section(spec.chart_title, chart={"title": spec.chart_title, "headers": headers[:2],
                                                 "rows": chart_rows})
     return [status, table, chart]

@@ -30,7 +30,8 @@ from xlsxwriter.worksheet import Worksheet
 
 from . import __version__, settings
 from ._io import atomic_path
-from .format import Cell, ReportFormat, a1, col_letter, defined_name, load_format, plain_number, quote_sheet
+from .format import Cell, ReportFormat, a1, col_letter, defined_name, load_format, quote_sheet
+from .numbers import compute, evaluate, plain_number
 
 __all__ = ["BarChart", "ListSheet", "TemplateError", "write_list_workbook", "write_workbook", "write_template"]
 
@@ -252,13 +253,13 @@ class _SheetWriter:
         self.fmt, self.st, self.values, self.computed = fmt, st, values, computed
         self.contact = contact
         self.cover_values, self.prose_values, self.notes, self.meta_values = cover, prose, notes, meta
-        self.fail_mark, self.pass_mark = fmt.checks["fail"], fmt.checks["pass"]
-        # Cached check results, computed with the same rules as the formulas.
+        self.fail_mark, self.pass_mark = fmt.checks.fail_mark, fmt.checks.pass_mark
+        # Cached check results, computed as the formulas compute them.
+        ev = evaluate(fmt, values, kind_rules=False)
         self.check_values = []
         for cr in fmt.check_rows:
-            left = sum((computed[c] for c in cr.relation.left), 0)
-            right = sum((computed[c] for c in cr.relation.right), 0)
-            self.check_values.append((left, right, abs(float(left) - float(right)) <= settings.TOLERANCE))
+            left, right = ev.sum(cr.relation.left), ev.sum(cr.relation.right)
+            self.check_values.append((left, right, left == right))
         self.n_fail = sum(1 for *_, ok in self.check_values if not ok)
         layout = fmt.layout
         col = col_letter(layout.checks_result_col)
@@ -282,7 +283,7 @@ class _SheetWriter:
             ws.set_row(lab.row, _text_height(lab.text, 100))
         if self.contact:
             row = sl.labels[-1].row + 2
-            text = self.fmt.descriptor["instructions"].get("contact", "{contact}").format(contact=self.contact)
+            text = self.fmt.instructions.contact.format(contact=self.contact)
             ws.write_string(row, 0, text, self.st.para)
             ws.set_row(row, _text_height(text, 100))
         ws.set_row(0, 30)
@@ -306,26 +307,26 @@ class _SheetWriter:
         n_bad = sum(self.bad_counts)
 
         def said(key: str, n: str) -> str:
-            head, _, tail = cv[key].partition("{n}")
+            head, _, tail = getattr(cv, key).partition("{n}")
             return f'"{head}"&{n}&"{tail}"'
 
         blank_ref = a1(blank.row, blank.col)
-        formula = (f'=IF({blank_ref}={len(fmt.input_codes)},"{cv["status_empty"]}",'
+        formula = (f'=IF({blank_ref}={len(fmt.input_codes)},"{cv.status_empty}",'
                    f'IF({bad}>0,{said("status_bad", bad)},'
                    f'IF({fails}>0,{said("status_fail", fails)},'
-                   f'IF({blank_ref}>0,{said("status_partial", blank_ref)},"{cv["status_ok"]}"))))')
+                   f'IF({blank_ref}>0,{said("status_partial", blank_ref)},"{cv.status_ok}"))))')
         if n_blank == len(fmt.input_codes):
-            cached = cv["status_empty"]
+            cached = cv.status_empty
         elif n_bad:
-            cached = cv["status_bad"].format(n=n_bad)
+            cached = cv.status_bad.format(n=n_bad)
         elif self.n_fail:
-            cached = cv["status_fail"].format(n=self.n_fail)
+            cached = cv.status_fail.format(n=self.n_fail)
         elif n_blank:
-            cached = cv["status_partial"].format(n=n_blank)
+            cached = cv.status_partial.format(n=n_blank)
         else:
-            cached = cv["status_ok"]
+            cached = cv.status_ok
         _ok(ws.write_formula(status.row, status.col, formula, st.status, cached), "cover status")
-        ok_text = cv["status_ok"]
+        ok_text = cv.status_ok
         _ok(ws.conditional_format(status.row, status.col, status.row, status.col, {
             "type": "formula", "criteria": f'=LEFT({a1(status.row, status.col)},{len(ok_text)})<>"{ok_text}"',
             "format": st.red}), "cover status highlight")
@@ -379,8 +380,8 @@ class _SheetWriter:
         for k, ((sheet, cells), n_bad) in enumerate(zip(self.input_sheets.items(), self.bad_counts, strict=True)):
             r = self.bad_first + k
             ws.write_number(r, 0, len(fmt.check_rows) + k + 1, st.center)
-            ws.write_string(r, 1, fmt.checks["input_rule"], st.cell)
-            where = fmt.checks["input_where"].format(sheet=sheet)
+            ws.write_string(r, 1, fmt.checks.input_rule, st.cell)
+            where = fmt.checks.input_where.format(sheet=sheet)
             ws.write_string(r, 2, where, st.cell)
             ws.set_row(r, _text_height(where, 60))
             _ok(ws.write_array_formula(r, 3, r, 3, "{=" + _bad_count_formula(fmt, sheet, cells) + "}",
@@ -441,7 +442,7 @@ def write_workbook(
         cover_values["cover.org"] = org
     if year is not None:
         cover_values["cover.year"] = int(year)
-    computed = fmt.compute(values)
+    computed = compute(fmt, values)
 
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {
@@ -456,15 +457,16 @@ def write_workbook(
         "format_version": fmt.version,
         "format_name": fmt.name,
         "toolkit_version": __version__,
-        "year": "" if cover_values.get("cover.year") is None else str(cover_values["cover.year"]),
-        "org": str(cover_values.get("cover.org", "")),
         "layout_fingerprint": fmt.fingerprint,
     }
+    # The year and the organisation live in the cover's cells only (the one place they are read);
+    # the document title shown in Excel's file properties is for people.
+    org_text = str(cover_values.get("cover.org", ""))
     wb.set_properties({
-        "title": fmt.title_for(meta["org"], meta["year"]),
+        "title": fmt.title_for(org_text, cover_values.get("cover.year")),
         "subject": fmt.name,
         "author": "govinfo-xlsx",
-        "company": meta["org"],
+        "company": org_text,
         "comments": f"{fmt.format_id} {fmt.version}",
         "created": created,
     })

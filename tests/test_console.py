@@ -9,7 +9,7 @@ import pytest
 
 from govinfo_xlsx.console import HANDLER, plain_marks
 
-from .conftest import consistent_values, write_filled
+from .helpers import consistent_values, write_filled
 
 
 def test_symbols_degrade_to_text():

@@ -11,7 +11,7 @@ import pytest
 from govinfo_xlsx.reader import read_workbook
 from govinfo_xlsx.validate import validate
 
-from .conftest import cell_value, consistent_values, write_filled
+from .helpers import cell_value, consistent_values, write_filled
 
 
 def _status(res, fmt, which="sheets"):
@@ -23,7 +23,7 @@ def _bad_rows(res, fmt):
     """Left values of the 校验 sheet's 填写规范 rows, after recalculation."""
     grid = res["sheets"][fmt.sheet_names["checks"]]["values"]
     first = fmt.layout.checks_first_row + len(fmt.check_rows)
-    return [row[3] for row in grid[first:] if len(row) > 3 and row[1] == fmt.checks["input_rule"]]
+    return [row[3] for row in grid[first:] if len(row) > 3 and row[1] == fmt.checks.input_rule]
 
 
 def test_cached_status_as_written(tmp_path, fmt):
