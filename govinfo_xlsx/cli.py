@@ -268,7 +268,7 @@ def cmd_template(a: argparse.Namespace) -> int:
     from .format import load_format
     from .template import write_template
 
-    if _wrong_suffix(a.output, [".xlsx"], " Excel 工作簿"):
+    if not a.roster and _wrong_suffix(a.output, [".xlsx"], " Excel 工作簿"):
         return EXIT_USAGE
     fmt = load_format()
     if a.year is not None and not fmt.first_year <= a.year <= fmt.last_year:
