@@ -148,13 +148,24 @@ def read_any(path: str | os.PathLike[str], *, org: str | None = None, year: int 
     return read_workbook(path)
 
 
+#: Cover fields a published report does not print (asked for by the workbook's cover only).
+_NOT_PRINTED = ("cover.filler", "cover.phone", "cover.date")
+
+
 def locate_findings(findings: list[Finding], wb: FilledWorkbook) -> list[Finding]:
-    """Add the PDF page to findings about a document's cells ("（第 3 页）"), once per message."""
-    pages = getattr(wb, "pages", None)
-    if not pages:
+    """Findings of a document as its reader needs them.
+
+    Adds the PDF page to findings about the document's cells ("（报告第 3 页）")
+    and drops "cover field empty" for fields a published report never prints
+    (填报人, 联系电话, 填报日期).  Workbooks pass through unchanged.
+    """
+    if not isinstance(wb, DocumentWorkbook):
         return findings
+    pages = wb.pages
     out = []
     for f in findings:
+        if f.rule == "empty-cover-field" and set(f.codes) <= set(_NOT_PRINTED):
+            continue
         ps = sorted({pages[c] for c in f.codes if c in pages})
         if ps and "页）" not in f.message:
             where = "、".join(str(p) for p in ps)
