@@ -161,10 +161,14 @@ def _group_candidates(table: Table) -> list[tuple[object, str]]:
     return [(g, g) for g in seen]
 
 
-def _header_table(fmt: ReportFormat, texts: list[str], colsets: dict[str, set[str]]) -> Table | None:
-    """The table whose column labels these header texts are (None when they are not a header)."""
+def _header_table(fmt: ReportFormat, texts: list[str], colsets: dict[str, set[str]],
+                  prefer: Table | None = None) -> Table | None:
+    """The table whose column labels these header texts are (None when they are not a header).
+
+    On a tie ("总计" heads columns of 表三 and 表四) the table of the header being read wins.
+    """
     best, score = None, 0
-    for t in fmt.tables:
+    for t in ([prefer] if prefer else []) + [t for t in fmt.tables if t is not prefer]:
         n = sum(1 for x in texts if norm(x) in colsets[t.code])
         if n > score:
             best, score = t, n
@@ -203,7 +207,7 @@ def _row_label_parts(row: list[Slot], r: int, value_cols: set[int]) -> list[str]
     return out
 
 
-def _assemble_tables(ctx: _Ctx, grids: list[Grid], paragraphs_in_tables: list[Paragraph]) -> set[str]:
+def _assemble_tables(ctx: _Ctx, grids: list[Grid]) -> set[str]:
     fmt = ctx.fmt
     colsets = _column_labels(fmt)
     header: _Header | None = None
@@ -212,11 +216,12 @@ def _assemble_tables(ctx: _Ctx, grids: list[Grid], paragraphs_in_tables: list[Pa
     current: Table | None = None
     tables_found: set[str] = set()
     order_warned: set[str] = set()
+    carry: list[str] = []
 
     def flush_header() -> None:
         nonlocal header, pending, pending_table, current
         if not pending or pending_table is None:
-            pending = []
+            pending, pending_table = [], None
             return
         paths: dict[int, tuple[str, ...]] = {}
         width = max(len(r) for r, _ in pending)
@@ -249,23 +254,30 @@ def _assemble_tables(ctx: _Ctx, grids: list[Grid], paragraphs_in_tables: list[Pa
                     _blank_row(ctx, header, row, r, page, tables_found)
                 continue
             if len(origins) == 1 or (len(nonblank) == 1 and not _value_like(nonblank[0])
-                                     and not _matches_row(fmt, None, nonblank[0])
+                                     and (grid.ragged or not _matches_row(fmt, None, nonblank[0]))
                                      and not _header_table(fmt, nonblank, colsets)):
-                paragraphs_in_tables.append(Paragraph(" ".join(nonblank), page))
                 if pending:
                     flush_header()
+                if len(nonblank) == 1 and grid.ragged and not _value_like(nonblank[0]) \
+                        and _section_heading(fmt, nonblank[0], -1) is None:
+                    carry.append(nonblank[0])  # a wrapped label: its rest (or its numbers) follow
+                else:
+                    carry.clear()
                 continue
             has_values = any(_value_like(t) and not _is_blank(t) for t in nonblank)
-            ht = _header_table(fmt, nonblank, colsets)
+            ht = _header_table(fmt, nonblank, colsets, pending_table)
+            if pending and not has_values and not _matches_row(fmt, pending_table, _last_label(nonblank)):
+                pending.append((row, page))  # a header continues until the first row of data
+                continue
             if ht is not None and not has_values and not _matches_row(fmt, ht, _last_label(nonblank)):
-                if pending_table is not None and pending_table is not ht and pending:
-                    flush_header()
+                if not pending:
+                    pending_table = ht
                 pending.append((row, page))
-                pending_table = pending_table or ht
                 continue
             if pending:
                 flush_header()
-            _data_row(ctx, grid, r, row, page, header, current, tables_found, order_warned)
+            _data_row(ctx, grid, r, row, page, header, current, tables_found, order_warned, carry)
+            carry.clear()
             if tables_found and current is None:
                 current = fmt.table(sorted(tables_found)[-1])
     return tables_found
@@ -328,7 +340,7 @@ def _find_row(fmt: ReportFormat, current: Table | None, labels: list[str]) -> tu
 
 
 def _data_row(ctx: _Ctx, grid: Grid, r: int, row: list[Slot], page: int | None, header: _Header | None,
-              current: Table | None, tables_found: set[str], order_warned: set[str]) -> None:
+              current: Table | None, tables_found: set[str], order_warned: set[str], carry: list[str]) -> None:
     fmt = ctx.fmt
     # Which positions hold values: the header's value columns (by label), or for
     # ragged rows the value-like cells at the end.
@@ -354,6 +366,11 @@ def _data_row(ctx: _Ctx, grid: Grid, r: int, row: list[Slot], page: int | None, 
         seen.add(s.origin)
         value_slots.append((j, s))
     table = header.table if header is not None else current
+    if carry:
+        # Copied text: the label wrapped onto the lines before (or the numbers onto a line of their own).
+        joined = "".join(carry) + "".join(labels[-1:])
+        if _find_row(fmt, table, [joined]) is not None:
+            labels = labels[:-1] + [joined]
     if not labels:
         # A row without a label: the table whose only row has no label (表四).
         cands = [t for t in ([table] if table else fmt.tables) if any(not rw.path for _, rw in t.iter_rows())]
@@ -668,8 +685,7 @@ def assemble(ex: Extracted, fmt: ReportFormat, path: str, *, org: str | None = N
     """Build the workbook data of a report from what a reader extracted."""
     ctx = _Ctx(fmt)
     grids = [it for it in ex.items if isinstance(it, Grid)]
-    in_tables: list[Paragraph] = []
-    tables_found = _assemble_tables(ctx, grids, in_tables)
+    tables_found = _assemble_tables(ctx, grids)
     _resolve_groups(ctx)
     if not tables_found:
         from ..errors import WorkbookError

@@ -1,0 +1,82 @@
+"""Text copied from a web page or a PDF (.txt): cells separated by tabs, ``|`` or runs of spaces.
+
+Copying a table out of a browser gives one line per row with tabs between
+cells (merged cells appear once, blank cells as empty fields between tabs);
+copying from a PDF viewer or ``pdftotext -layout`` gives runs of spaces, and
+a label that wraps puts its second half, or the row's numbers, on a line of
+its own.  Lines with two or more cells are table rows; single-cell lines
+inside a run of table rows stay in the grid so :mod:`.assemble` can join a
+wrapped label.  Columns cannot be trusted in such text, so the grid is
+``ragged``: values are read from the end of each row.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from .. import settings
+from ..errors import WorkbookError
+from .html import decode
+from .model import Extracted, Grid, Paragraph
+
+_PIPE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_SPACE_SPLIT = re.compile(r"(?:[ \u00a0]{2,}|\u3000+)")
+
+
+def _cells(line: str) -> list[str]:
+    s = line.strip("\r\n")
+    if "\t" in s:
+        return [c.strip(" \u3000\u00a0") for c in s.strip(" ").split("\t")]
+    if s.count("|") >= 2 or (s.count("|") == 1 and not s.strip().startswith("|")):
+        s = s.strip()
+        if s.startswith("|"):
+            s = s[1:]
+        if s.endswith("|"):
+            s = s[:-1]
+        return [c.strip(" \u3000\u00a0") for c in s.split("|")]
+    return [c for c in _SPACE_SPLIT.split(s.strip(" \u3000\u00a0")) if c]
+
+
+def read(path: str | os.PathLike[str]) -> Extracted:
+    """Paragraph lines and table rows of a text file."""
+    with open(path, "rb") as fh:
+        data = fh.read(settings.MAX_MEMBER_BYTES + 1)
+    if len(data) > settings.MAX_MEMBER_BYTES:
+        raise WorkbookError("too-large", "文本文件过大，无法读取", path)
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise WorkbookError("not-a-document", "不是文本文件（含有二进制内容）", path)
+    lines = decode(data).splitlines()
+    kinds: list[tuple[str, list[str]]] = []
+    for raw in lines:
+        if not raw.strip() or _PIPE_RULE.match(raw):
+            kinds.append(("blank", []))
+            continue
+        cells = _cells(raw)
+        kinds.append(("row" if len(cells) >= 2 else "line", cells if len(cells) >= 2 else [raw.strip()]))
+    items: list[Paragraph | Grid] = []
+    grid: Grid | None = None
+    previous = ""
+    for i, (kind, cells) in enumerate(kinds):
+        if kind == "blank":
+            previous = ""
+            continue
+        if kind == "row":
+            if grid is None:
+                grid = Grid(ragged=True)
+                items.append(grid)
+            grid.add_row(cells)
+            continue
+        # A single-cell line between table rows (a wrapped label, a group heading) stays in the table.
+        ahead = [k for k, _ in kinds[i + 1: i + 12] if k != "blank"][:4]
+        if grid is not None and "row" in ahead:
+            grid.add_row(cells)
+            continue
+        grid = None
+        # A line copied from a PDF is cut mid-sentence: it starts a paragraph only
+        # when indented, after a blank line, or after a sentence's end.
+        raw = lines[i]
+        starts = not previous or raw[:1] in (" ", "\u3000", "\t") or previous.rstrip()[-1:] in "。！？；：!?;:）)"
+        items.append(Paragraph(cells[0], None, starts))
+        previous = raw
+    return Extracted(items, "text")
