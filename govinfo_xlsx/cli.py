@@ -90,6 +90,12 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--previous", metavar="上年工作簿", help="加入与上年主要数据的对比")
     r.add_argument("--year", type=int, metavar="年度", help="要求的报告年度")
 
+    i = sub.add_parser("import", help="把已发布的年度报告（Word、PDF、网页、文本）导入为填报工作簿")
+    i.add_argument("file", metavar="报告", help="按年度报告格式编写的 .docx、.pdf、.html、.htm 或 .txt 文件")
+    i.add_argument("-o", "--output", required=True, metavar="输出.xlsx", help="输出的 .xlsx 工作簿")
+    i.add_argument("--org", metavar="机关名称", help="机关名称（默认取报告标题中的名称）")
+    i.add_argument("--year", type=int, metavar="年度", help="报告年度（默认取报告标题中的年度）")
+
     m = sub.add_parser("merge", help="汇总多个单位的工作簿")
     m.add_argument("inputs", nargs="+", metavar="输入", help="工作簿文件或文件夹")
     m.add_argument("-o", "--output", required=True, metavar="汇总.xlsx", help="汇总工作簿 .xlsx")
@@ -189,8 +195,11 @@ def cmd_template(a: argparse.Namespace) -> int:
         if _same_as_input(a.output, [a.previous]):
             print("输出文件不能覆盖上年工作簿。", file=sys.stderr)
             return EXIT_USAGE
+        from .documents import is_document, read_document
+
         try:
-            info = write_next_year(a.previous, a.output, year=a.year, org=a.org or None, password=a.password)
+            prev = read_document(a.previous) if is_document(a.previous) else a.previous
+            info = write_next_year(prev, a.output, year=a.year, org=a.org or None, password=a.password)
         except WorkbookError as exc:
             return _fail(exc)
         print(f"已生成 {info['year']} 年度填报模板：{a.output}（已由上年工作簿填入“上年结转”）")
@@ -201,16 +210,23 @@ def cmd_template(a: argparse.Namespace) -> int:
 
 
 def _read_and_check(path: str, strict: bool, year: int | None, previous: str | None) -> tuple[Any, CheckReport]:
-    from .reader import read_workbook
+    from .documents import locate_findings, read_any
     from .validate import validate
 
-    wb = read_workbook(path)
-    prev = read_workbook(previous) if previous else None
-    return wb, validate(wb, strict=strict, year=year, previous=prev)
+    wb = read_any(path)
+    prev = read_any(previous) if previous else None
+    rep = validate(wb, strict=strict, year=year, previous=prev)
+    rep.findings = locate_findings(rep.findings, wb)
+    return wb, rep
 
 
 def cmd_check(a: argparse.Namespace) -> int:
     """``govinfo-xlsx check``."""
+    from .documents import is_document
+
+    if a.annotate and is_document(a.file):
+        print("标注功能只适用于 .xlsx 工作簿；Word/PDF/网页报告请先用 govinfo-xlsx import 导入为工作簿。", file=sys.stderr)
+        return EXIT_USAGE
     if a.annotate and _same_as_input(a.annotate, [a.file]):
         print("标注文件不能覆盖原文件，请指定另一个输出文件名。", file=sys.stderr)
         return EXIT_USAGE
@@ -237,11 +253,11 @@ def cmd_check(a: argparse.Namespace) -> int:
 
 def cmd_export(a: argparse.Namespace) -> int:
     """``govinfo-xlsx export``."""
+    from .documents import read_any
     from .export import to_csv, to_dict
-    from .reader import read_workbook
 
     try:
-        wb = read_workbook(a.file)
+        wb = read_any(a.file)
     except WorkbookError as exc:
         return _fail(exc)
     if a.output and _same_as_input(a.output, [a.file]):
@@ -261,14 +277,21 @@ def cmd_report(a: argparse.Namespace) -> int:
     if _same_as_input(a.output, [a.file]):
         print("输出文件不能覆盖输入的工作簿。", file=sys.stderr)
         return EXIT_USAGE
+    from .documents import is_document, read_any
+
     try:
-        result = convert(a.file, a.output, force=a.force, previous=a.previous, year=a.year)
+        result = convert(read_any(a.file) if is_document(a.file) else a.file, a.output, force=a.force,
+                         previous=read_any(a.previous) if a.previous and is_document(a.previous) else a.previous,
+                         year=a.year)
     except WorkbookError as exc:
         return _fail(exc)
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE
+    from .documents import locate_findings
+
     rep = result.check
+    rep.findings = locate_findings(rep.findings, result.workbook)
     if not result.written:
         sys.stdout.write(render_report(rep, [s.name for s in result.workbook.format.layout.sheets]))
         print("\n工作簿存在错误，未生成报告。请修改后重试，或使用 --force 强制生成。")
@@ -280,6 +303,28 @@ def cmd_report(a: argparse.Namespace) -> int:
         print(f"！注意：工作簿存在 {len(rep.errors)} 个错误，已按 --force 生成报告。")
     print(f"已生成报告：{a.output}")
     return EXIT_OK
+
+
+def cmd_import(a: argparse.Namespace) -> int:
+    """``govinfo-xlsx import``."""
+    from .documents import import_document, locate_findings
+    from .validate import validate
+
+    if _same_as_input(a.output, [a.file]):
+        print("输出文件不能覆盖输入的报告。", file=sys.stderr)
+        return EXIT_USAGE
+    if not a.output.lower().endswith(".xlsx"):
+        print("输出文件应为 .xlsx 工作簿。", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        wb = import_document(a.file, a.output, org=a.org, year=a.year)
+    except WorkbookError as exc:
+        return _fail(exc)
+    rep = validate(wb)
+    rep.findings = locate_findings(rep.findings, wb)
+    sys.stdout.write(render_report(rep, [s.name for s in wb.format.layout.sheets]))
+    print(f"\n已导入为工作簿：{a.output}（报告中的各项数字按原样填入，总计由模板公式计算）")
+    return EXIT_OK if rep.ok else EXIT_ERRORS
 
 
 def cmd_merge(a: argparse.Namespace) -> int:
@@ -324,7 +369,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     handler = {"template": cmd_template, "check": cmd_check, "export": cmd_export, "report": cmd_report,
-               "merge": cmd_merge}[a.command]
+               "import": cmd_import, "merge": cmd_merge}[a.command]
     try:
         return handler(a)
     except KeyboardInterrupt:

@@ -229,6 +229,12 @@ def import_document(path: str | os.PathLike[str], out_xlsx: str | os.PathLike[st
     wb = read_document(path, fmt, org=org, year=year)
     values: dict[str, Any] = {c: v for c, v in wb.values.items() if v is not None and c not in wb.invalid}
     cover = {c: v for c, v in wb.cover.items() if v not in (None, "") and c not in ("cover.org", "cover.year")}
+    notes = {}
+    computed = wb.numbers()
+    for code, printed in wb.cached.items():
+        if printed is not None and code in computed and Decimal(str(printed)) != Decimal(str(computed[code])):
+            notes[code] = (f"报告 {os.path.basename(str(path))} 中此处印为 {fmt_number(printed)}，"
+                           f"各项之和为 {fmt_number(computed[code])}；工作簿按各项之和计算。")
     write_workbook(out_xlsx, wb.format, year=wb.year, org=wb.org, cover=cover, values=values, prose=wb.prose,
-                   password=password)
+                   password=password, notes=notes)
     return wb
