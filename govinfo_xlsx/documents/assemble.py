@@ -409,6 +409,7 @@ def _data_row(ctx: _Ctx, grid: Grid, r: int, row: list[Slot], page: int | None, 
 def _columns_for(ctx: _Ctx, t: Table, block: Block, value_slots: list[tuple[int, Slot]], header: _Header | None,
                  ragged: bool, page: int | None, order_warned: set[str], what: str) -> list[tuple[Any, Slot]] | None:
     """Pair each value with its column, by the header's labels; None (and an error) when impossible."""
+    vals = [s for _, s in value_slots]
     if header is not None and not ragged:
         pairs = []
         for j, s in value_slots:
@@ -417,8 +418,16 @@ def _columns_for(ctx: _Ctx, t: Table, block: Block, value_slots: list[tuple[int,
                 pairs.append((col, s))
         if pairs:
             return pairs
+        # A table continued on the next page has its own column bands: the
+        # header's columns, in the header's left-to-right order, still name them.
+        named: list[Any] = []
+        for j in sorted(header.paths):
+            col = _match_column(block, header.paths[j])
+            if col is not None and col not in named:
+                named.append(col)
+        if len(named) == len(vals) == len(block.columns):
+            return list(zip(named, vals, strict=True))
     n = len(block.columns)
-    vals = [s for _, s in value_slots]
     if ragged and len(vals) == n:
         if header is None or not _header_confirms(header, block):
             _warn_order(ctx, t, page, order_warned)
@@ -613,7 +622,7 @@ def _title_regex(fmt: ReportFormat) -> re.Pattern[str]:
     rx = ""
     for p in parts:
         if p == "{org}":
-            rx += r"(?P<org>.{2,60}?)"
+            rx += r"(?P<org>.{0,60}?)"
         elif p == "{year}":
             rx += r"(?P<year>\d{4})"
         else:
@@ -656,20 +665,20 @@ def _assemble_prose(ctx: _Ctx, paras: list[Paragraph]) -> tuple[dict[str, str], 
             buckets[current_code].append(p)
     del prose_secs
     prose = {code: _join_lines(lines) for code, lines in buckets.items()}
-    # The title names the organisation and the year; what follows it opens the report.
-    head = " ".join(x.text.strip() for x in preamble[:6])
-    m = _title_regex(fmt).search(re.sub(r"\s+", "", head))
+    # The title names the organisation and the year (on one line or two); what follows it opens the report.
     org, year = "", None
     rest = preamble
-    if m:
+    rx = _title_regex(fmt)
+    windows = [(k, n) for n in (1, 2, 3) for k in range(min(len(preamble), 8))]  # a long title wraps
+    for k, n in windows:
+        m = rx.search("".join(re.sub(r"\s+", "", p.text) for p in preamble[k:k + n]))
+        if not m:
+            continue
         org, year = m.group("org"), int(m.group("year"))
-        consumed = ""
-        target = re.sub(r"\s+", "", head)[: m.end()]
-        k = 0
-        while k < len(preamble) and len(consumed) < len(target):
-            consumed += re.sub(r"\s+", "", preamble[k].text)
-            k += 1
-        rest = preamble[k:]
+        if len(org) < 2 and k > 0 and len(preamble[k - 1].text.strip()) <= 40:
+            org = re.sub(r"\s+", "", preamble[k - 1].text)
+        rest = preamble[k + n:]
+        break
     opening = _join_lines(rest)
     if opening:
         intro = next(iter(fmt.prose_cells))

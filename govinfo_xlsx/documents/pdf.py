@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+from collections import Counter
 from dataclasses import dataclass
 
 from ..errors import WorkbookError
@@ -194,23 +195,29 @@ def _cell_text(chars: list[_Char]) -> str:
 
 
 def _lines(chars: list[_Char]) -> list[list[_Char]]:
-    """Characters grouped into lines (by vertical overlap), each sorted left to right."""
-    lines: list[list[_Char]] = []
+    """Characters grouped into lines, each sorted left to right.
+
+    Glyph boxes are tight: a comma sits low and is short, so a character joins
+    a line when their vertical extents overlap (by half the smaller height),
+    not when their centres are close.
+    """
+    lines: list[tuple[list[float], list[_Char]]] = []  # ([top, bottom], chars)
     for c in sorted(chars, key=lambda c: (c.top, c.x0)):
         if c.ch == " " and not lines:
             continue
-        for line in reversed(lines[-3:]):
-            ref = line[0]
-            h = max(ref.bottom - ref.top, 1.0)
-            if abs(c.cy - ref.cy) <= h * 0.5:
+        h = max(c.bottom - c.top, 0.5)
+        for ext, line in reversed(lines[-3:]):
+            overlap = min(ext[1], c.bottom) - max(ext[0], c.top)
+            if overlap >= 0.5 * min(h, ext[1] - ext[0]) or (c.ch == " " and overlap > 0):
                 line.append(c)
+                if c.ch != " ":
+                    ext[0], ext[1] = min(ext[0], c.top), max(ext[1], c.bottom)
                 break
         else:
-            lines.append([c])
-    for line in lines:
-        line.sort(key=lambda c: c.x0)
-    lines.sort(key=lambda ln: ln[0].top)
-    return lines
+            lines.append(([c.top, c.bottom], [c]))
+    out = [sorted(line, key=lambda c: c.x0) for _, line in lines]
+    out.sort(key=lambda ln: min(c.top for c in ln))
+    return out
 
 
 def _line_text(line: list[_Char]) -> str:
@@ -322,7 +329,12 @@ def read(path: str | os.PathLike[str]) -> Extracted:
             rest = [c for i, c in enumerate(chars) if i not in used]
             lines = [ln for ln in _lines(rest) if _line_text(ln)]
             if lines:
-                margin = min(ln[0].x0 for ln in lines)
+                # The body's left edge: where most lines start (a wide table's
+                # caption or a centred title must not move it).
+                starts = Counter(round(ln[0].x0) for ln in lines if len(ln) >= 6) or Counter(
+                    round(ln[0].x0) for ln in lines)
+                top = max(starts.values())
+                margin = min(x for x, n in starts.items() if n == top)
                 for ln in lines:
                     first = next(c for c in ln if c.ch != " ")
                     size = max(first.bottom - first.top, 6.0)
