@@ -307,10 +307,12 @@ def _blank_row(ctx: _Ctx, header: _Header, row: list[Slot], r: int, page: int | 
 
 
 def _grid_starts_header(grid: Grid, fmt: ReportFormat, colsets: dict[str, set[str]]) -> bool:
+    """True when the grid's first row of cells is a header (else it continues the previous table)."""
     for row in grid.rows[:3]:
+        if len({s.origin for s in row}) < 2:
+            continue  # a caption across the table
         texts = [s.text for s in row if not _is_blank(s.text)]
-        if texts and _header_table(fmt, texts, colsets) and not any(_value_like(t) for t in texts):
-            return True
+        return bool(texts and _header_table(fmt, texts, colsets) and not any(_value_like(t) for t in texts))
     return False
 
 
