@@ -31,7 +31,8 @@ from typing import Any
 
 from . import settings
 from .findings import WARNING, Finding
-from .format import ReportFormat, fmt_number, sum_cells
+from .format import ProseChecks, ReportFormat
+from .numbers import fmt_number, sum_cells
 from .reader import FilledWorkbook
 
 __all__ = ["prose_findings", "typo_findings", "find_typos", "parse_number"]
@@ -39,7 +40,7 @@ __all__ = ["prose_findings", "typo_findings", "find_typos", "parse_number"]
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
               "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-NUM = r"(?P<n>\d[\d,，]*(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)"
+NUM = ProseChecks.NUM
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|\n")
 
 
@@ -88,19 +89,19 @@ def _table_ref(fmt: ReportFormat, cells: list[str], label: str) -> str:
 def prose_findings(wb: FilledWorkbook) -> list[Finding]:
     """Warnings where the prose quotes a figure the tables contradict, denies one, or names another year."""
     fmt = wb.format
-    spec = fmt.descriptor.get("prose_checks")
-    if not spec:
+    spec = fmt.prose_checks
+    if spec is None:
         return []
-    numbers = wb.numbers(invalid_as_none=True)
-    msgs = spec["messages"]
+    numbers = wb.numbers()
+    msgs = spec.messages
     out: list[Finding] = []
-    figures = [(f, [re.compile(p.replace("{NUM}", NUM)) for p in f["patterns"]]) for f in spec["figures"]]
-    listed = spec.get("listed_total")
-    listed_re = re.compile(listed["pattern"].replace("{NUM}", NUM)) if listed else None
-    negations = [(n, re.compile(n["pattern"])) for n in spec.get("negations", ())]
-    year_re = re.compile(spec["year_pattern"])
-    plans_re = re.compile(spec.get("plans_pattern", "(?!)"))
-    for code in spec["sections"]:
+    figures = [(f, [spec.compile(p) for p in f.patterns]) for f in spec.figures]
+    listed = spec.listed_total
+    listed_re = spec.compile(listed.pattern) if listed else None
+    negations = [(n, spec.compile(n.pattern)) for n in spec.negations]
+    year_re = spec.compile(spec.year_pattern)
+    plans_re = spec.compile(spec.plans_pattern)
+    for code in spec.sections:
         text = wb.prose.get(code) or ""
         if not text.strip():
             continue
@@ -111,26 +112,26 @@ def prose_findings(wb: FilledWorkbook) -> list[Finding]:
             # A number that totals several listed categories (主动公开行政许可类、行政处罚类信息154条)
             # is checked as that total, never as the figure of the last category named.
             listed_spans: set[tuple[int, int]] = set()
-            if listed_re is not None and listed["trigger"] in sentence:
+            if listed_re is not None and listed is not None and listed.trigger in sentence:
                 for m in listed_re.finditer(sentence):
-                    cats = [k for k in listed["categories"] if k in m.group("list")]
+                    cats = [k for k in listed.categories if k in m.group("list")]
                     said = parse_number(m.group("n"))
-                    if len(cats) < listed["min_categories"] or said is None:
+                    if len(cats) < listed.min_categories or said is None:
                         continue
                     listed_spans.add(m.span("n"))
-                    cells = [c for k in cats for c in listed["categories"][k]]
+                    cells = [c for k in cats for c in listed.categories[k]]
                     actual = sum_cells(numbers, cells)
                     if actual is None or abs(float(said) - float(actual)) < 1e-9:
                         continue
-                    detail = "＋".join(f"{k} {fmt_number(sum_cells(numbers, listed['categories'][k]))}" for k in cats)
+                    detail = "＋".join(f"{k} {fmt_number(sum_cells(numbers, listed.categories[k]))}" for k in cats)
                     out.append(Finding(
                         "prose-total", WARNING,
-                        msgs["listed_total"].format(part=part, sentence=quoted, cats="、".join(cats),
+                        msgs.listed_total.format(part=part, sentence=quoted, cats="、".join(cats),
                                                     said=fmt_number(said), actual=fmt_number(actual), detail=detail),
                         (cell.ref, *(fmt.cells[c].ref for c in cells)), expected=actual, actual=said,
                         codes=(code, *cells)))
             for fig, patterns in figures:
-                actual = sum_cells(numbers, fig["cells"])
+                actual = sum_cells(numbers, fig.cells)
                 if actual is None:
                     continue
                 for pat in patterns:
@@ -141,24 +142,24 @@ def prose_findings(wb: FilledWorkbook) -> list[Finding]:
                             continue
                         out.append(Finding(
                             "prose-figure", WARNING,
-                            msgs["figure"].format(part=part, sentence=quoted, label=fig["label"], said=fmt_number(said),
-                                                  table_ref=_table_ref(fmt, fig["cells"], fig["label"]),
+                            msgs.figure.format(part=part, sentence=quoted, label=fig.label, said=fmt_number(said),
+                                               table_ref=_table_ref(fmt, list(fig.cells), fig.label),
                                                   actual=fmt_number(actual)),
-                            (cell.ref, *(fmt.cells[c].ref for c in fig["cells"])), expected=actual, actual=said,
-                            codes=(code, *fig["cells"])))
+                            (cell.ref, *(fmt.cells[c].ref for c in fig.cells)), expected=actual, actual=said,
+                            codes=(code, *fig.cells)))
                     if matches:
                         break
             for neg, pat in negations:
                 if pat.search(sentence):
-                    actual = sum_cells(numbers, neg["cells"])
+                    actual = sum_cells(numbers, neg.cells)
                     if actual is not None and actual > 0:
                         out.append(Finding(
                             "prose-denial", WARNING,
-                            msgs["negation"].format(part=part, sentence=quoted,
-                                                    table_ref=_table_ref(fmt, neg["cells"], neg["label"]),
+                            msgs.negation.format(part=part, sentence=quoted,
+                                                 table_ref=_table_ref(fmt, list(neg.cells), neg.label),
                                                     actual=fmt_number(actual)),
-                            (cell.ref, *(fmt.cells[c].ref for c in neg["cells"])), expected=0, actual=actual,
-                            codes=(code, *neg["cells"])))
+                            (cell.ref, *(fmt.cells[c].ref for c in neg.cells)), expected=0, actual=actual,
+                            codes=(code, *neg.cells)))
             if wb.year is not None:
                 for m in year_re.finditer(sentence):
                     y = int(m.group("year"))
@@ -167,7 +168,7 @@ def prose_findings(wb: FilledWorkbook) -> list[Finding]:
                         continue
                     out.append(Finding(
                         "prose-year", WARNING,
-                        msgs["year"].format(part=part, sentence=quoted, said=y, year=wb.year),
+                        msgs.year.format(part=part, sentence=quoted, said=y, year=wb.year),
                         (cell.ref,), expected=wb.year, actual=y, codes=(code,)))
     return out
 
@@ -460,12 +461,12 @@ def _completes_phrase(chunk: str, s: int, e: int, term: str, lex: _Lexicon) -> b
 def typo_findings(wb: FilledWorkbook) -> list[Finding]:
     """Warnings for suspected pinyin-input typos in every prose part."""
     fmt = wb.format
-    spec = fmt.descriptor.get("prose_checks", {})
-    msg = spec.get("messages", {}).get("typo")
-    if not msg:
+    spec = fmt.prose_checks
+    if spec is None:
         return []
+    msg = spec.messages.typo
     out = []
-    for code in spec.get("sections", ()):
+    for code in spec.sections:
         text = wb.prose.get(code) or ""
         cell = fmt.cells[code]
         if len(text) > settings.PROOFREAD_MAX_CHARS:

@@ -20,6 +20,7 @@ from typing import Any
 
 from govinfo_xlsx.documents.labels import norm
 from govinfo_xlsx.format import ReportFormat
+from govinfo_xlsx.numbers import compute
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 REALDOCS = SHARED / "realdocs"
@@ -112,7 +113,7 @@ def fill_form(fmt: ReportFormat, values: dict[str, Any], out: Path, *, org: str 
 
     prose = prose or PROSE
     cell_text = cell_text or {}
-    computed = fmt.compute(values)
+    computed = compute(fmt, values)
     d = docx.Document(str(BLANK_FORM))
     paras = d.paragraphs
     title = next(p for p in paras if "年度报告格式模板" in p.text)
@@ -184,7 +185,7 @@ def table_rows(fmt: ReportFormat, values: dict[str, Any], *, layout: int = 25, c
     ``labels`` replaces printed row labels by row code; ``collapse_six`` prints （六）其他处理
     as one row with the sum of its items.
     """
-    computed = fmt.compute(values)
+    computed = compute(fmt, values)
     cell_text = cell_text or {}
     labels = labels or {}
 
@@ -231,7 +232,7 @@ def table_rows(fmt: ReportFormat, values: dict[str, Any], *, layout: int = 25, c
         path = tuple(r.path[:-1]) + (labels.get(r.code, r.path[-1]),)
         body.append((path, r.code, [v(c) for c in codes]))
     # Lay out the labels: the outer groups span their rows.
-    for i, (path, code, vals) in enumerate(body):
+    for i, (path, _code, vals) in enumerate(body):
         cells: Row = []
         if len(path) == 1:
             cells.append((path[0], 1, 3))
@@ -285,13 +286,13 @@ def html_report(fmt: ReportFormat, values: dict[str, Any], *, org: str = "测试
     html = [f"<html><head><meta charset='utf-8'><title>{org}</title><style>td{{border:1px solid}}</style></head>"
             f"<body><div class='nav'>首页 &gt; 政府信息公开年报</div><h2 style='text-align:center'>{org}<br>{year}年政府信息公开工作年度报告</h2>"]
     for sec in fmt.sections:
-        head = f"{sec['number']}、{sec['title']}"
+        head = f"{sec.number}、{sec.title}"
         html.append(f"<p><strong>{escape(head)}</strong></p>")
-        if sec["kind"] == "prose":
-            html.append(_prose_html(fmt, prose, sec["number"]))
+        if sec.kind == "prose":
+            html.append(_prose_html(fmt, prose, sec.number))
         else:
             html.append("<table border='1' cellspacing='0'><tbody>")
-            for row in tables[fmt.table(sec["table"]).title]:
+            for row in tables[fmt.table(sec.table).title]:
                 html.append("<tr>" + "".join(
                     f"<td{f' rowspan={rs}' if rs > 1 else ''}{f' colspan={cs}' if cs > 1 else ''}>"
                     f"<p>{escape(t)}</p></td>" for t, rs, cs in row) + "</tr>")
@@ -307,15 +308,15 @@ def text_report(fmt: ReportFormat, values: dict[str, Any], *, org: str = "测试
     tables = dict(table_rows(fmt, values, **kw))
     lines = [org, f"{year}年政府信息公开工作年度报告", ""]
     for sec in fmt.sections:
-        lines.append(f"{sec['number']}、{sec['title']}")
-        if sec["kind"] == "prose":
-            if sec["number"] == "一":
+        lines.append(f"{sec.number}、{sec.title}")
+        if sec.kind == "prose":
+            if sec.number == "一":
                 lines.append(prose["s1.intro"])
                 lines += [PART_HEADINGS[c] + prose[c] for c in ("s1.p1", "s1.p2", "s1.p3", "s1.p4", "s1.p5")]
             else:
-                lines.append(prose["s5" if sec["number"] == "五" else "s6"])
+                lines.append(prose["s5" if sec.number == "五" else "s6"])
         else:
-            for row in tables[fmt.table(sec["table"]).title]:
+            for row in tables[fmt.table(sec.table).title]:
                 lines.append(sep.join(t for t, _, _ in row))
         lines.append("")
     return "\n".join(lines) + "\n"

@@ -24,7 +24,8 @@ from typing import Any
 
 from ..errors import WorkbookError
 from ..findings import ERROR, Finding
-from ..format import ReportFormat, fmt_number, load_format
+from ..format import ReportFormat, load_format
+from ..numbers import fmt_number
 from ..reader import FilledWorkbook
 from .assemble import DocumentWorkbook
 

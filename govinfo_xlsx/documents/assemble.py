@@ -16,7 +16,8 @@ from decimal import Decimal
 from typing import Any
 
 from ..findings import ERROR, WARNING, Finding
-from ..format import Block, ReportFormat, Row, Table, fmt_number
+from ..format import Block, ReportFormat, Row, Table
+from ..numbers import fmt_number
 from ..reader import FilledWorkbook, normalise_number
 from .labels import Match, best_match, norm
 from .model import Extracted, Grid, Paragraph, Slot
@@ -150,7 +151,9 @@ def _column_labels(fmt: ReportFormat) -> dict[str, set[str]]:
 
 
 def _row_candidates(table: Table) -> list[tuple[object, str]]:
-    return [((b_i, r.code), r.path[-1]) for b_i, b in enumerate(table.blocks) for r in b.rows if r.path]
+    """Each row's own label and the other spellings the format accepts for it (``aliases``)."""
+    return [((b_i, r.code), label) for b_i, b in enumerate(table.blocks) for r in b.rows if r.path
+            for label in (r.path[-1], *r.aliases)]
 
 
 def _group_candidates(table: Table) -> list[tuple[object, str]]:
@@ -183,7 +186,7 @@ def _match_column(block: Block, path: tuple[str, ...]) -> Any:
     npath = [norm(p) for p in path]
     best, best_score, tie = None, -1.0, False
     for col in block.columns:
-        m = best_match(leaf, [(col.code, col.path[-1])])
+        m = best_match(leaf, [(col.code, x) for x in (col.path[-1], *col.aliases)])
         if m is None or m.fuzzy:
             continue
         score = sum(1 for anc in col.path[:-1] if norm(anc) in npath)
@@ -526,7 +529,7 @@ def _resolve_groups(ctx: _Ctx) -> None:
             ctx.findings.append(Finding("document-group-row", WARNING, msg, tuple(refs[:1]), codes=tuple(
                 f"{tcode}.{rc}.{c}" for rc in rows for c in printed)))
             continue
-        dr = fmt.descriptor["derived_relation"]
+        dr = fmt.derived_relation
         for ccode, v in printed.items():
             parts = [ctx.values.get(f"{tcode}.{rc}.{ccode}", ctx.cached.get(f"{tcode}.{rc}.{ccode}")) for rc in rows]
             if v is None or any(p is None for p in parts) or fmt.cells[f"{tcode}.{rows[0]}.{ccode}"].role != "input":
@@ -534,7 +537,7 @@ def _resolve_groups(ctx: _Ctx) -> None:
             total = sum(parts, 0)
             if total != v:
                 cell = fmt.cells[f"{tcode}.{rows[0]}.{ccode}"]
-                ctx.findings.append(Finding(dr["id"], ERROR, dr["message"].format(
+                ctx.findings.append(Finding(dr.id, ERROR, dr.message.format(
                     table=t.title, row=group, column=cell.col_label, left=fmt_number(v), right=fmt_number(total))
                     + ctx.where(page), (cell.ref,), expected=total, actual=v, codes=tuple(
                         f"{tcode}.{rc}.{ccode}" for rc in rows)))
@@ -570,17 +573,17 @@ def _section_heading(fmt: ReportFormat, text: str, after: int) -> int | None:
     for i, sec in enumerate(fmt.sections):
         if i <= after:
             continue
-        head = norm(f"{sec['number']}、{sec['title']}")
+        head = norm(f"{sec.number}、{sec.title}")
         if t == head or (t.startswith(head) and len(t) <= len(head) + 12):
             return i
-        if t.startswith(f"{sec['number']}、") and len(t) <= len(head) + 12:
+        if t.startswith(f"{sec.number}、") and len(t) <= len(head) + 12:
             m = best_match(t, [(i, head)], cutoff=0.6)
             if m is not None:
                 return i
     return None
 
 
-def _part_heading(parts: list[dict[str, Any]], text: str, after: int) -> tuple[int, str] | None:
+def _part_heading(parts: tuple[Any, ...], text: str, after: int) -> tuple[int, str] | None:
     """(part index, the text after the heading) when this paragraph opens a numbered part."""
     t = unicodedata.normalize("NFKC", text).strip()
     m = _TITLE_MARK.match(t.replace(" ", ""))
@@ -589,7 +592,7 @@ def _part_heading(parts: list[dict[str, Any]], text: str, after: int) -> tuple[i
     for i, p in enumerate(parts):
         if i <= after:
             continue
-        pm = _TITLE_MARK.match(norm(p["label"]))
+        pm = _TITLE_MARK.match(norm(p.label))
         if pm and pm.group(1) == m.group(1):
             rest = text.strip()
             k = rest.find("）") if "）" in rest[:4] else rest.find(")")
@@ -635,7 +638,6 @@ def _title_regex(fmt: ReportFormat) -> re.Pattern[str]:
 
 def _assemble_prose(ctx: _Ctx, paras: list[Paragraph]) -> tuple[dict[str, str], str, int | None]:
     fmt = ctx.fmt
-    prose_secs = [(i, s) for i, s in enumerate(fmt.sections) if s["kind"] == "prose"]
     buckets: dict[str, list[Paragraph]] = {code: [] for code in fmt.prose_cells}
     preamble: list[Paragraph] = []
     sec_i = -1
@@ -648,24 +650,23 @@ def _assemble_prose(ctx: _Ctx, paras: list[Paragraph]) -> tuple[dict[str, str], 
         if h is not None:
             sec_i, part_i = h, -1
             sec = fmt.sections[h]
-            current_code = sec["parts"][0]["code"] if sec["kind"] == "prose" else None
+            current_code = sec.parts[0].code if sec.kind == "prose" and sec.parts else None
             continue
         if sec_i < 0:
             preamble.append(p)
             continue
         sec = fmt.sections[sec_i]
-        if sec["kind"] != "prose":
+        if sec.kind != "prose":
             continue
-        ph = _part_heading(sec["parts"], p.text, part_i) if len(sec["parts"]) > 1 else None
+        ph = _part_heading(sec.parts, p.text, part_i) if len(sec.parts) > 1 else None
         if ph is not None:
             part_i, rest = ph
-            current_code = sec["parts"][part_i]["code"]
+            current_code = sec.parts[part_i].code
             if rest:
                 buckets[current_code].append(Paragraph(rest, p.page, True))
             continue
         if current_code is not None:
             buckets[current_code].append(p)
-    del prose_secs
     prose = {code: _join_lines(lines) for code, lines in buckets.items()}
     # The title names the organisation and the year (on one line or two); what follows it opens the report.
     org, year = "", None
