@@ -87,7 +87,10 @@ def _read_value(ctx: _Ctx, code: str, text: str, page: int | None) -> None:
     cell = fmt.cells[code]
     table = fmt.table(cell.table)
     where = f"{table.title}「{cell.row_label}」「{cell.col_label}」"
-    raw = (text or "").replace("\n", " ").strip().strip("\u3000\u00a0 ")
+    lines = [ln.strip().strip("\u3000\u00a0") for ln in (text or "").split("\n") if ln.strip()]
+    # A number too wide for its cell wraps ("234" above "5"): its lines are one number.
+    wrapped = len(lines) > 1 and all(re.fullmatch(r"[0-9０-９.,，．]+", ln) for ln in lines)
+    raw = ("" if wrapped else " ").join(lines)
     target = ctx.cached if cell.role == "derived" else ctx.values
     if code in target and code not in ctx.invalid:
         ctx.findings.append(Finding("document-duplicate", WARNING,
@@ -259,8 +262,13 @@ def _assemble_tables(ctx: _Ctx, grids: list[Grid]) -> set[str]:
             if len(origins) == 1 or (len(nonblank) == 1 and not _value_like(nonblank[0])
                                      and (grid.ragged or not _matches_row(fmt, None, nonblank[0]))
                                      and not _header_table(fmt, nonblank, colsets)):
+                if pending and (grid.ragged or len(origins) > 1) and _section_heading(fmt, nonblank[0], -1) is None:
+                    pending.append((row, page))  # one word of a header split over lines ("总计")
+                    continue
                 if pending:
                     flush_header()
+                if _PAGE_NO.match(nonblank[0]):
+                    continue
                 if len(nonblank) == 1 and grid.ragged and not _value_like(nonblank[0]) \
                         and _section_heading(fmt, nonblank[0], -1) is None:
                     carry.append(nonblank[0])  # a wrapped label: its rest (or its numbers) follow
@@ -372,10 +380,19 @@ def _data_row(ctx: _Ctx, grid: Grid, r: int, row: list[Slot], page: int | None, 
         value_slots.append((j, s))
     table = header.table if header is not None else current
     if carry:
-        # Copied text: the label wrapped onto the lines before (or the numbers onto a line of their own).
-        joined = "".join(carry) + "".join(labels[-1:])
-        if _find_row(fmt, table, [joined]) is not None:
-            labels = labels[:-1] + [joined]
+        # Copied text: the label wrapped onto the lines before (or the numbers onto
+        # a line of their own).  The lines kept may also hold the previous row's
+        # tail or a piece of a group label: the longest run of them that, joined
+        # with this row's text, is a label of the format is the label.
+        n = len(carry)
+        windows = [(i, j) for i in range(n) for j in range(n, i, -1)]
+        for fuzzy in (False, True):  # a label read exactly wins over a mistyped-looking join
+            hit = next((w for w in windows if (f := _find_row(fmt, table, ["".join(carry[w[0]:w[1]])
+                                                                       + "".join(labels[-1:])]))
+                        and f[3].fuzzy == fuzzy), None)
+            if hit is not None:
+                labels = labels[:-1] + ["".join(carry[hit[0]:hit[1]]) + "".join(labels[-1:])]
+                break
     if not labels:
         # A row without a label: the table whose only row has no label (表四).
         cands = [t for t in ([table] if table else fmt.tables) if any(not rw.path for _, rw in t.iter_rows())]
