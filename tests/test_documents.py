@@ -23,7 +23,6 @@ from govinfo_xlsx.documents import (
     compare_with_workbook,
     import_document,
     is_document,
-    locate_findings,
     read_document,
 )
 from govinfo_xlsx.errors import WorkbookError
