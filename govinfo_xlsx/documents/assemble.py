@@ -9,6 +9,7 @@ compares them with the sums of their parts; the inputs are kept as printed.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -153,18 +154,20 @@ def _column_labels(fmt: ReportFormat) -> dict[str, set[str]]:
     return out
 
 
-def _row_candidates(table: Table) -> list[tuple[object, str]]:
+@functools.lru_cache(maxsize=64)
+def _row_candidates(table: Table) -> tuple[tuple[object, str], ...]:
     """Each row's own label and the other spellings the format accepts for it (``aliases``)."""
-    return [((b_i, r.code), label) for b_i, b in enumerate(table.blocks) for r in b.rows if r.path
-            for label in (r.path[-1], *r.aliases)]
+    return tuple(((b_i, r.code), label) for b_i, b in enumerate(table.blocks) for r in b.rows if r.path
+                 for label in (r.path[-1], *r.aliases))
 
 
-def _group_candidates(table: Table) -> list[tuple[object, str]]:
+@functools.lru_cache(maxsize=64)
+def _group_candidates(table: Table) -> tuple[tuple[object, str], ...]:
     seen: dict[str, None] = {}
     for _, r in table.iter_rows():
         for g in r.path[:-1]:
             seen.setdefault(g, None)
-    return [(g, g) for g in seen]
+    return tuple((g, g) for g in seen)
 
 
 def _header_table(fmt: ReportFormat, texts: list[str], colsets: dict[str, set[str]],
@@ -181,6 +184,7 @@ def _header_table(fmt: ReportFormat, texts: list[str], colsets: dict[str, set[st
     return best if score >= 1 else None
 
 
+@functools.lru_cache(maxsize=4096)
 def _match_column(block: Block, path: tuple[str, ...]) -> Any:
     """The block's column whose label path this header path is: the leaf must match, ancestors decide."""
     if not path:
@@ -189,8 +193,8 @@ def _match_column(block: Block, path: tuple[str, ...]) -> Any:
     npath = [norm(p) for p in path]
     best, best_score, tie = None, -1.0, False
     for col in block.columns:
-        m = best_match(leaf, [(col.code, x) for x in (col.path[-1], *col.aliases)])
-        if m is None or m.fuzzy:
+        m = best_match(leaf, tuple((col.code, x) for x in (col.path[-1], *col.aliases)), fuzzy=False)
+        if m is None:
             continue
         score = sum(1 for anc in col.path[:-1] if norm(anc) in npath)
         if score > best_score:

@@ -61,7 +61,8 @@ class Match:
     score: float
 
 
-def best_match(text: str, candidates: Iterable[tuple[object, str]], cutoff: float = 0.72) -> Match | None:
+def best_match(text: str, candidates: Iterable[tuple[object, str]], cutoff: float = 0.72, *,
+               fuzzy: bool = True) -> Match | None:
     """Find the candidate label a document's text stands for.
 
     Exact (after :func:`norm`) first; then a candidate that the text starts
@@ -75,6 +76,12 @@ def best_match(text: str, candidates: Iterable[tuple[object, str]], cutoff: floa
     >>> best_match("2.没有现成信息需要另行制作", cands) is None
     True
     """
+    cands = candidates if isinstance(candidates, tuple) else tuple(candidates)
+    return _best_match(text, cands, cutoff, fuzzy)
+
+
+@functools.lru_cache(maxsize=16384)
+def _best_match(text: str, candidates: tuple[tuple[object, str], ...], cutoff: float, fuzzy: bool) -> Match | None:
     t = norm(text)
     if not t:
         return None
@@ -92,6 +99,8 @@ def best_match(text: str, candidates: Iterable[tuple[object, str]], cutoff: floa
         k, lab, n = prefixed[0]
         if t.startswith(n):
             return Match(k, lab, False, 0.99)
+    if not fuzzy:
+        return None
     num = item_number(t)
     scored = []
     for k, lab, n in cands:
