@@ -3,8 +3,8 @@
 Built on pypdfium2 (Google's PDFium, the PDF engine of Chrome): characters
 with their boxes and the page's path objects come from compiled code, about
 ten times faster than pdfminer.six, on which pdfplumber is built (measured on
-the three real WPS-made reports: docs/architecture.md, "Reading published
-reports").  The table finding is ours and small:
+the three real WPS-made reports: docs/importing-reports.md, "PDF: pypdfium2
+rather than pdfplumber").  The table finding is ours and small:
 
 1. every stroked line and thin filled rectangle is a horizontal or vertical
    edge; edges that touch form one table;
