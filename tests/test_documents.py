@@ -283,6 +283,32 @@ def test_tolerated_forms_are_located_warnings(fmt, tmp_path):
     assert label.cells == (fmt.cells["t3.r17.c1"].ref,)
 
 
+def test_units_only_the_columns_own(fmt, tmp_path):
+    """"96171.6万元" in the 万元 column is read (warning); "12000元" is another unit: an error, not 12000 万元."""
+    values = sample_values(fmt, seed=2)
+    values.update({"t2.r6.c1": Decimal("96171.6"), "t2.r3.c1": 5})
+    wb = read_document(_html(tmp_path, fmt, values, cell_text={"t2.r6.c1": "96171.6万元", "t2.r3.c1": "5件"}))
+    assert (wb.values["t2.r6.c1"], wb.values["t2.r3.c1"]) == (Decimal("96171.6"), 5)
+    assert sorted((f.rule, f.codes[0]) for f in wb.findings) == [("normalised-number", "t2.r3.c1"),
+                                                                 ("normalised-number", "t2.r6.c1")]
+    wb = read_document(_html(tmp_path, fmt, values, cell_text={"t2.r6.c1": "12000元"}))
+    assert wb.invalid == frozenset({"t2.r6.c1"}) and [f.rule for f in wb.findings] == ["not-a-number"]
+
+
+def test_site_page_laid_out_in_tables_gbk(fmt, tmp_path):
+    """Older sites: the page is a layout table with the report's tables nested inside; GB2312 declared."""
+    values = sample_values(fmt, seed=13)
+    page = html_report(fmt, values).replace("<body>", "<body><table><tr><td>首页</td><td>").replace(
+        "</body>", "</td></tr></table></body>").replace(
+        "<meta charset='utf-8'>", "<meta http-equiv='Content-Type' content='text/html; charset=gb2312'>")
+    page = page.replace("<p>规章</p>", "<p><span>规&nbsp;章</span></p>")
+    p = tmp_path / "年报.htm"
+    p.write_bytes(page.encode("gb18030"))
+    wb = read_document(p)
+    assert_exact(wb, fmt, values)
+    assert wb.findings == [] and wb.prose == PROSE and wb.org == "测试县人民政府"
+
+
 def test_unreadable_value_is_an_error_on_its_cell(fmt, tmp_path):
     values = sample_values(fmt, seed=2)
     wb = read_document(_html(tmp_path, fmt, values, cell_text={"t3.r03.c2": "十二", "t2.r1.c2": ""}))

@@ -29,6 +29,8 @@ __all__ = ["DocumentWorkbook", "assemble"]
 _NOTHING = {"/", "／", "—", "——", "-", "－", "–", "无", "\\", "、"}
 _BLANK = re.compile(r"^[\s\u3000\u00a0]*$")
 _PAGE_NO = re.compile(r"^[\s\-－—–~·]*(第\s*)?\d{1,3}(\s*页)?(\s*/\s*共?\s*\d{1,3}\s*页?)?[\s\-－—–~·]*$")
+#: A number followed by its column's own unit (never another unit: 元 in a 万元 column is an error).
+_UNITS = {"money": re.compile(r"(.+?)(万元)"), "count": re.compile(r"(.+?)(件|个|项|条|次)")}
 _SOURCE_NAMES = {"docx": "Word", "pdf": "PDF", "html": "网页", "text": "文本"}
 
 
@@ -61,7 +63,7 @@ def _value_like(text: str) -> bool:
     if not t or t in _NOTHING:
         return True
     t = t.replace(",", "").replace(" ", "")
-    return bool(re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", t))
+    return bool(re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)(万元|元|件|个|项|条|次)?", t))
 
 
 @dataclass
@@ -110,6 +112,13 @@ def _read_value(ctx: _Ctx, code: str, text: str, page: int | None) -> None:
                                     actual=raw, expected=0, codes=(code,)))
         return
     compact = raw.replace(" ", "")
+    unit = _UNITS.get(cell.kind)
+    notes_unit = []
+    if unit is not None:
+        m = unit.fullmatch(compact)
+        if m:  # "96171.6万元" in the 万元 column, "5件" in a count column: the column's own unit only
+            compact = m.group(1)
+            notes_unit.append(f"带单位“{m.group(2)}”")
     num, note = normalise_number(compact, cell.kind)
     if num is None:
         target[code] = None
@@ -120,8 +129,8 @@ def _read_value(ctx: _Ctx, code: str, text: str, page: int | None) -> None:
                                     actual=raw, codes=(code,)))
         return
     target[code] = num
-    notes = [n for n in (note or "").split("、") if n and n not in ("文本格式的数字", "首尾空格")]
-    if compact != raw:
+    notes = notes_unit + [n for n in (note or "").split("、") if n and n not in ("文本格式的数字", "首尾空格")]
+    if raw.replace(" ", "") != raw:
         notes.insert(0, "数字中间有空格")
     if notes:
         ctx.findings.append(Finding("normalised-number", WARNING,
@@ -281,7 +290,7 @@ def _assemble_tables(ctx: _Ctx, grids: list[Grid]) -> set[str]:
                 continue
             has_values = any(_value_like(t) and not _is_blank(t) for t in nonblank)
             ht = _header_table(fmt, nonblank, colsets, pending_table)
-            if pending and not has_values and not _matches_row(fmt, pending_table, _last_label(nonblank)):
+            if pending and not has_values and not any(_matches_row(fmt, pending_table, t) for t in nonblank):
                 pending.append((row, page))  # a header continues until the first row of data
                 continue
             if ht is not None and not has_values and not _matches_row(fmt, ht, _last_label(nonblank)):
