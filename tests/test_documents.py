@@ -233,6 +233,30 @@ def test_word_converted_to_pdf_by_writer(fmt, tmp_path):
     assert len(set(wb.pages.values())) >= 2
 
 
+def test_pdf_of_a_web_page_without_table_rules(fmt, tmp_path):
+    """A page printed to PDF by a browser, tables without borders: read from the laid-out text instead."""
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.path.exists(chromium):
+        if os.environ.get("CI") == "true":
+            pytest.fail("headless Chromium is required in CI")
+        pytest.skip("Chromium not installed")
+    values = sample_values(fmt, seed=21)
+    page = html_report(fmt, values).replace("td{border:1px solid}", "td{border:none;padding:2px 6px}")
+    page = page.replace(" border='1'", "")
+    src = tmp_path / "noborder.html"
+    src.write_text(page, encoding="utf-8")
+    pdf = tmp_path / "noborder.pdf"
+    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                    f"--user-data-dir={tmp_path / 'chromium-profile'}", f"--print-to-pdf={pdf}", src.as_uri()],
+                   check=True, capture_output=True, timeout=120)
+    assert pdf.exists()
+    wb = read_document(pdf)
+    assert wb.source_kind == "pdf" and wb.org == "测试县人民政府"
+    assert {c: wb.values.get(c) for c in fmt.input_codes} == {c: values[c] for c in fmt.input_codes}
+    assert [f for f in wb.findings if f.severity == "error"] == []
+    assert wb.prose == PROSE
+
+
 @pytest.mark.parametrize("layout", [25, 28])
 def test_web_page_with_rowspans(fmt, tmp_path, layout):
     values = sample_values(fmt, seed=layout)

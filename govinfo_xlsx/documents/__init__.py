@@ -129,7 +129,9 @@ def read_document(path: str | os.PathLike[str], fmt: ReportFormat | None = None,
         extracted = reader(path)
         from .assemble import assemble
 
-        return assemble(extracted, fmt, str(path), org=org, year=year)
+        if kind != "pdf":
+            return assemble(extracted, fmt, str(path), org=org, year=year)
+        return _read_pdf(path, extracted, fmt, org, year)
     except WorkbookError:
         raise
     except MemoryError as exc:
@@ -138,6 +140,41 @@ def read_document(path: str | os.PathLike[str], fmt: ReportFormat | None = None,
         raise WorkbookError("corrupt-file", "文件结构异常（嵌套过深）", path) from exc
     except Exception as exc:  # a damaged file must end in a message, never a traceback
         raise WorkbookError("corrupt-file", f"文件内容已损坏，无法读取（{type(exc).__name__}: {exc}）", path) from exc
+
+
+def _structure_errors(wb: DocumentWorkbook | None) -> int:
+    if wb is None:
+        return 10**6
+    return sum(1 for f in wb.findings if f.severity == ERROR and (f.rule.startswith("document-") or
+                                                                  f.rule == "not-a-number"))
+
+
+def _read_pdf(path: str | os.PathLike[str], extracted: Any, fmt: ReportFormat, org: str | None,
+              year: int | None) -> DocumentWorkbook:
+    """A PDF by its ruled tables; when that misses rows or tables (no rules drawn), by its laid-out text too.
+
+    The reading with fewer structural errors (missing tables/rows, unplaced
+    numbers) is kept; the ruled one on a tie.
+    """
+    from .assemble import assemble
+    from .pdf import read_layout
+
+    first: DocumentWorkbook | None
+    try:
+        first = assemble(extracted, fmt, str(path), org=org, year=year)
+    except WorkbookError:
+        first = None
+    if first is not None and _structure_errors(first) == 0:
+        return first
+    try:
+        second: DocumentWorkbook | None = assemble(read_layout(path), fmt, str(path), org=org, year=year)
+    except WorkbookError:
+        second = None
+    if second is not None and _structure_errors(second) < _structure_errors(first):
+        return second
+    if first is None:
+        return assemble(extracted, fmt, str(path), org=org, year=year)  # raises the reason
+    return first
 
 
 def read_any(path: str | os.PathLike[str], *, org: str | None = None, year: int | None = None) -> FilledWorkbook:

@@ -300,8 +300,9 @@ def _assemble_tables(ctx: _Ctx, grids: list[Grid]) -> set[str]:
                 continue
             if pending:
                 flush_header()
-            _data_row(ctx, grid, r, row, page, header, current, tables_found, order_warned, carry)
+            keep = _data_row(ctx, grid, r, row, page, header, current, tables_found, order_warned, carry)
             carry.clear()
+            carry.extend(keep)
             if tables_found and current is None:
                 current = fmt.table(sorted(tables_found)[-1])
     return tables_found
@@ -366,7 +367,8 @@ def _find_row(fmt: ReportFormat, current: Table | None, labels: list[str]) -> tu
 
 
 def _data_row(ctx: _Ctx, grid: Grid, r: int, row: list[Slot], page: int | None, header: _Header | None,
-              current: Table | None, tables_found: set[str], order_warned: set[str], carry: list[str]) -> None:
+              current: Table | None, tables_found: set[str], order_warned: set[str], carry: list[str]) -> list[str]:
+    """Read one row of a table; return the label text to keep for the next row (copied text only)."""
     fmt = ctx.fmt
     # Which positions hold values: the header's value columns (by label), or for
     # ragged rows the value-like cells at the end.
@@ -392,7 +394,10 @@ def _data_row(ctx: _Ctx, grid: Grid, r: int, row: list[Slot], page: int | None, 
         seen.add(s.origin)
         value_slots.append((j, s))
     table = header.table if header is not None else current
-    if carry:
+    if grid.ragged and labels and not value_slots:
+        return carry + labels  # labels without numbers: the numbers (or the label's rest) follow
+    own = _find_row(fmt, table, labels) if labels else None
+    if carry and (own is None or own[3].fuzzy):
         # Copied text: the label wrapped onto the lines before (or the numbers onto
         # a line of their own).  The lines kept may also hold the previous row's
         # tail or a piece of a group label: the longest run of them that, joined
@@ -410,12 +415,12 @@ def _data_row(ctx: _Ctx, grid: Grid, r: int, row: list[Slot], page: int | None, 
         # A row without a label: the table whose only row has no label (表四).
         cands = [t for t in ([table] if table else fmt.tables) if any(not rw.path for _, rw in t.iter_rows())]
         if not cands or not value_slots:
-            return
+            return []
         t = cands[0]
         block, row_def = next((b, rw) for b, rw in t.iter_rows() if not rw.path)
         _assign(ctx, t, block, row_def, value_slots, header, grid.ragged, page, order_warned)
         tables_found.add(t.code)
-        return
+        return []
     found = _find_row(fmt, table, labels)
     if found is None:
         for t in ([table] if table else []) + [x for x in fmt.tables if x is not table]:
@@ -423,12 +428,12 @@ def _data_row(ctx: _Ctx, grid: Grid, r: int, row: list[Slot], page: int | None, 
             if g is not None:
                 _group_row(ctx, t, g.label, value_slots, header, grid.ragged, page, order_warned)
                 tables_found.add(t.code)
-                return
+                return []
         if any(not _is_blank(s.text) for _, s in value_slots) and table is not None:
             ctx.findings.append(Finding("document-unknown-row", ERROR,
                                         f"{table.title}中有一行“{labels[-1].strip()}”{ctx.where(page)}不是格式中的项目，"
                                         "其数字未读取；请核对表格是否按年度报告格式填写。", ()))
-        return
+        return []
     t, block, row_def, m = found
     if m.fuzzy:
         ctx.findings.append(Finding("document-label", WARNING,
@@ -439,6 +444,7 @@ def _data_row(ctx: _Ctx, grid: Grid, r: int, row: list[Slot], page: int | None, 
     tables_found.add(t.code)
     _assign(ctx, t, block, row_def, value_slots, header if header is not None and header.table is t else None,
             grid.ragged, page, order_warned)
+    return []
 
 
 def _columns_for(ctx: _Ctx, t: Table, block: Block, value_slots: list[tuple[int, Slot]], header: _Header | None,

@@ -348,3 +348,45 @@ def read(path: str | os.PathLike[str]) -> Extracted:
                             "PDF 中没有可读取的文字（可能是扫描件或图片），需要 OCR 文字识别，本工具不做 OCR；"
                             "请提供 Word 原文件或带文字层的 PDF", path)
     return Extracted(items, "pdf", n_pages)
+
+
+def read_layout(path: str | os.PathLike[str]) -> Extracted:
+    """The PDF as laid-out text (wide gaps between characters become cell breaks), for tables without rules.
+
+    Used when the ruled reading misses rows or tables: :mod:`.text` then reads
+    the lines as copied text would be read (ragged rows, values from the end).
+    """
+    import pypdfium2 as pdfium
+
+    from .text import from_lines
+
+    doc = pdfium.PdfDocument(str(path))
+    lines: list[str] = []
+    pages: list[int | None] = []
+    try:
+        for p_i in range(len(doc)):
+            page = doc[p_i]
+            textpage = page.get_textpage()
+            chars = _chars(textpage, page.get_height())
+            textpage.close()
+            page.close()
+            body = [ln for ln in _lines(chars) if _line_text(ln)]
+            if not body:
+                continue
+            margin = Counter(round(ln[0].x0) for ln in body).most_common(1)[0][0]
+            for ln in body:
+                size = max(max(c.bottom - c.top for c in ln), 6.0)
+                out = "  " if ln[0].x0 > margin + 1.2 * size else ""
+                prev: _Char | None = None
+                for c in ln:
+                    if prev is not None and c.x0 - prev.x1 > 0.9 * size:
+                        out += "   "  # a gap wider than a character: the next cell
+                    out += c.ch
+                    prev = c
+                lines.append(out.rstrip())
+                pages.append(p_i + 1)
+            lines.append("")
+            pages.append(p_i + 1)
+    finally:
+        doc.close()
+    return from_lines(lines, pages, kind="pdf")

@@ -46,7 +46,11 @@ def read(path: str | os.PathLike[str]) -> Extracted:
         raise WorkbookError("too-large", "文本文件过大，无法读取", path)
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise WorkbookError("not-a-document", "不是文本文件（含有二进制内容）", path)
-    lines = decode(data).splitlines()
+    return from_lines(decode(data).splitlines())
+
+
+def from_lines(lines: list[str], pages: list[int | None] | None = None, kind: str = "text") -> Extracted:
+    """Paragraphs and ragged table rows from lines of text (cells split by tabs, ``|`` or runs of spaces)."""
     kinds: list[tuple[str, list[str]]] = []
     for raw in lines:
         if not raw.strip() or _PIPE_RULE.match(raw):
@@ -57,26 +61,27 @@ def read(path: str | os.PathLike[str]) -> Extracted:
     items: list[Paragraph | Grid] = []
     grid: Grid | None = None
     previous = ""
-    for i, (kind, cells) in enumerate(kinds):
-        if kind == "blank":
+    for i, (kind_i, cells) in enumerate(kinds):
+        page = pages[i] if pages else None
+        if kind_i == "blank":
             previous = ""
             continue
-        if kind == "row":
+        if kind_i == "row":
             if grid is None:
                 grid = Grid(ragged=True)
                 items.append(grid)
-            grid.add_row(cells)
+            grid.add_row(cells, page)
             continue
         # A single-cell line between table rows (a wrapped label, a group heading) stays in the table.
         ahead = [k for k, _ in kinds[i + 1: i + 12] if k != "blank"][:4]
         if grid is not None and "row" in ahead:
-            grid.add_row(cells)
+            grid.add_row(cells, page)
             continue
         grid = None
         # A line copied from a PDF is cut mid-sentence: it starts a paragraph only
         # when indented, after a blank line, or after a sentence's end.
         raw = lines[i]
         starts = not previous or raw[:1] in (" ", "\u3000", "\t") or previous.rstrip()[-1:] in "。！？；：!?;:）)"
-        items.append(Paragraph(cells[0], None, starts))
+        items.append(Paragraph(cells[0], page, starts))
         previous = raw
-    return Extracted(items, "text")
+    return Extracted(items, kind)
