@@ -257,6 +257,26 @@ def test_pdf_of_a_web_page_without_table_rules(fmt, tmp_path):
     assert wb.prose == PROSE
 
 
+@pytest.mark.libreoffice
+def test_word_saved_as_web_page_and_as_text_by_writer(fmt, tmp_path):
+    """Writer's HTML export, and its text export (every table cell on a line of its own)."""
+    _need_soffice()
+    values = sample_values(fmt, seed=17)
+    docx_path = fill_form(fmt, values, tmp_path / "report.docx")
+    soffice = shutil.which("soffice")
+    for target in ("html", "txt:Text (encoded):UTF8"):
+        subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}", "--headless",
+                        "--convert-to", target, "--outdir", str(tmp_path), str(docx_path)],
+                       check=True, capture_output=True, timeout=180, env={**os.environ, "HOME": str(tmp_path)})
+    for suffix in (".html", ".txt"):
+        out = tmp_path / f"report{suffix}"
+        assert out.exists(), suffix
+        wb = read_document(out)
+        assert {c: wb.values.get(c) for c in fmt.input_codes} == {c: values[c] for c in fmt.input_codes}, suffix
+        assert [f for f in wb.findings if f.severity == "error"] == [], suffix
+        assert wb.prose == PROSE and wb.org == "测试县人民政府", suffix
+
+
 @pytest.mark.parametrize("layout", [25, 28])
 def test_web_page_with_rowspans(fmt, tmp_path, layout):
     values = sample_values(fmt, seed=layout)

@@ -151,6 +151,7 @@ class _Header:
     ordered: list[tuple[str, ...]]  # ragged: the column leaves in reading order
 
 
+@functools.lru_cache(maxsize=8)
 def _column_labels(fmt: ReportFormat) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for t in fmt.tables:
@@ -427,6 +428,15 @@ def _data_row(ctx: _Ctx, grid: Grid, r: int, row: list[Slot], page: int | None, 
             g = best_match(labels[-1], _group_candidates(t))
             if g is not None:
                 _group_row(ctx, t, g.label, value_slots, header, grid.ragged, page, order_warned)
+                tables_found.add(t.code)
+                return []
+        # Text copied cell by cell: the numbers of 表四's unlabelled row follow the last header word.
+        n_vals = sum(1 for _, s in value_slots if not _is_blank(s.text))
+        for t in ([table] if table else []) + [x for x in fmt.tables if x is not table]:
+            free = [(b, rw) for b, rw in t.iter_rows() if not rw.path and (t.code, rw.code) not in ctx.found_rows]
+            if free and grid.ragged and _header_table(fmt, [labels[-1]], _column_labels(fmt), t) is t \
+                    and n_vals == len(free[0][0].columns) == len(value_slots):
+                _assign(ctx, t, free[0][0], free[0][1], value_slots, None, True, page, order_warned)
                 tables_found.add(t.code)
                 return []
         if any(not _is_blank(s.text) for _, s in value_slots) and table is not None:

@@ -49,8 +49,50 @@ def read(path: str | os.PathLike[str]) -> Extracted:
     return from_lines(decode(data).splitlines())
 
 
+_NUMBER_LINE = re.compile(r"^[\s\u3000]*([+-]?[0-9０-９][0-9０-９,，.．]*\s*(万元|件)?|/|／|—+|－|-|无)[\s\u3000]*$")
+
+
+def _cell_per_line(lines: list[str]) -> list[str]:
+    """Text where every table cell is a line of its own (a table exported or copied cell by cell):
+    each label line and the number lines after it become one tab-separated row; the short lines
+    of a header before the numbers stay in the table as rows of their own."""
+    out: list[str] = []
+    nonblank = [i for i, ln in enumerate(lines) if ln.strip()]
+    is_num = [bool(_NUMBER_LINE.match(lines[i])) for i in nonblank]
+    # how many lines until the next number line, with no sentence in between
+    ahead = [10**6] * len(nonblank)
+    nxt = 10**6
+    for k in range(len(nonblank) - 1, -1, -1):
+        if is_num[k]:
+            nxt = 0
+        elif lines[nonblank[k]].rstrip().endswith(("。", "；", ";")):
+            nxt = 10**6
+        else:
+            nxt += 1
+        ahead[k] = nxt
+    label_open = False
+    for k, i in enumerate(nonblank):
+        text = lines[i].strip()
+        if is_num[k]:
+            if label_open:
+                out[-1] = out[-1].rstrip("\t") + "\t" + text
+            else:
+                out.append("\t" + text)
+                label_open = True
+            continue
+        if ahead[k] <= 20 and len(text) <= 60:
+            out.append(text + "\t")  # a row label, or a word of the header before the numbers
+            label_open = True
+        else:
+            out.extend(["", lines[i], ""])
+            label_open = False
+    return out
+
+
 def from_lines(lines: list[str], pages: list[int | None] | None = None, kind: str = "text") -> Extracted:
     """Paragraphs and ragged table rows from lines of text (cells split by tabs, ``|`` or runs of spaces)."""
+    if not any(len(_cells(ln)) >= 2 for ln in lines) and sum(1 for ln in lines if _NUMBER_LINE.match(ln)) >= 10:
+        lines, pages = _cell_per_line(lines), None
     kinds: list[tuple[str, list[str]]] = []
     for raw in lines:
         if not raw.strip() or _PIPE_RULE.match(raw):
