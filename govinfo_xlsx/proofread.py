@@ -21,13 +21,17 @@ lexicon phrase with its neighbours (政策姐夫 → 政策解读, 不断医生 
 
 from __future__ import annotations
 
+import array
+import bisect
 import functools
 import itertools
+import json
 import re
+import sys
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
 
 from . import settings
 from .findings import WARNING, Finding
@@ -174,10 +178,17 @@ def prose_findings(wb: FilledWorkbook) -> list[Finding]:
 
 # ---------------------------------------------------------------------------
 # Pinyin typos.
+#
+# Everything is prepared by scripts/build_proofread_data.py and shipped in
+# govinfo_xlsx/data/ as plain text: character readings, suggestion targets with their
+# pinyin, known words (jieba's dictionary and the words of real report prose) and the
+# strings of real prose that sound like a target without being slips.  Nothing is
+# segmented or transcribed at run time, and each file is read only when first needed.
 
 # QWERTY neighbours (same row and the rows above/below), for "one keystroke away".
 _ROWS = ["qwertyuiop", "asdfghjkl", "zxcvbnm"]
 _POS = {ch: (r, c) for r, row in enumerate(_ROWS) for c, ch in enumerate(row)}
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
 
 
 def _adjacent(a: str, b: str) -> bool:
@@ -207,109 +218,103 @@ def _one_keystroke(a: str, b: str) -> str | None:
     return "indel" if any(b[:i] + b[i + 1:] == a for i in range(len(b))) else None
 
 
+def _data_lines(name: str) -> list[str]:
+    text = resources.files("govinfo_xlsx.data").joinpath(name).read_text(encoding="utf-8")
+    return [line for line in text.split("\n") if line and not line.startswith("#")]
+
+
+@functools.lru_cache(maxsize=1)
+def _readings() -> dict[str, list[str]]:
+    """Character → its tone-less readings, the most common first."""
+    return json.loads(resources.files("govinfo_xlsx.data").joinpath("proofread_chars.json").read_text(encoding="utf-8"))
+
+
 @dataclass(frozen=True)
 class _Lexicon:
-    terms: tuple[str, ...]
-    allowed: frozenset[str]
-    exact: dict[str, str]  # pinyin -> first term spelled so
-    shorter: dict[str, tuple[str, ...]]  # a term's pinyin with one letter deleted -> terms
-    wild: dict[str, tuple[tuple[str, str], ...]]  # pinyin with one letter as "*" -> (term, that letter)
-    compounds: tuple[str, ...]
-    domain_words: frozenset[str]  # every word that occurs inside a term
-    compounds_with: dict[str, tuple[str, ...]]  # term -> longer terms that contain it
+    targets: dict[str, str]  # term -> "lex" (domain lexicon) or "corpus" (frequent in real prose)
+    allowed: frozenset[str]  # written so on purpose: never a slip (一是, 二是 …)
+    attested: frozenset[str]  # real prose that sounds like a target (现向, 质效 …)
+    function: frozenset[str]  # very common single characters
+    exact: dict[str, tuple[str, ...]]  # pinyin -> targets spelled so
+    prefixes: frozenset[str]  # every beginning of a target's pinyin
+    near: dict[int, dict[str, tuple[tuple[str, str], ...]]]  # by length: a target's pinyin, and it less
+    # one letter -> (term, pinyin)
+    phrases: frozenset[str]  # every lexicon term and allowed writing
+    compounds: tuple[str, ...]  # lexicon phrases of three characters or more
+    compounds_with: dict[str, tuple[str, ...]]  # term -> longer lexicon phrases that contain it
     longest: int
 
 
 @functools.lru_cache(maxsize=1)
 def _lexicon() -> _Lexicon:
-    from pypinyin import lazy_pinyin
-
-    text = resources.files("govinfo_xlsx.data").joinpath("lexicon.txt").read_text(encoding="utf-8")
-    terms, allowed = [], set()
-    for line in text.splitlines():
+    lexicon, allowed = [], set()
+    for line in _data_lines("lexicon.txt"):
         line = line.strip()
-        if not line or line.startswith("#"):
-            continue
         if line.startswith("!"):
             allowed.add(line[1:])
         elif re.fullmatch(r"[\u4e00-\u9fff]{2,8}", line):
-            terms.append(line)
-    # Indexes for one-keystroke look-ups in O(length of the pinyin), not O(lexicon):
-    # deletions (a missing or extra letter) and wildcards (a substituted letter).
-    exact: dict[str, str] = {}
-    shorter: dict[str, list[str]] = {}
-    wild: dict[str, list[tuple[str, str]]] = {}
-    for t in terms:
-        if len(t) > 5:
+            lexicon.append(line)
+    targets: dict[str, str] = {}
+    exact: dict[str, list[str]] = {}
+    near: dict[int, dict[str, list[tuple[str, str]]]] = {2: {}, 3: {}}
+    prefixes: set[str] = set()
+    for line in _data_lines("proofread_terms.txt"):
+        term, source, py = line.split("\t")
+        targets[term] = source
+        if len(term) > 5:
             continue
-        py = "".join(lazy_pinyin(t))
-        exact.setdefault(py, t)
-        for i in range(len(py)):
-            shorter.setdefault(py[:i] + py[i + 1:], []).append(t)
-            wild.setdefault(py[:i] + "*" + py[i + 1:], []).append((t, py[i]))
-    compounds_with: dict[str, tuple[str, ...]] = {}
-    for t in terms:
-        compounds_with[t] = tuple(c for c in terms if len(c) > len(t) and t in c)
-    jb = _jieba()
-    domain = {w for t in terms for w in jb.lcut(t, HMM=False) if len(w) > 1} | {t for t in terms}
-    return _Lexicon(tuple(terms), frozenset(allowed), exact,
-                    {k: tuple(dict.fromkeys(v)) for k, v in shorter.items()},
-                    {k: tuple(dict.fromkeys(v)) for k, v in wild.items()},
-                    tuple(t for t in terms if len(t) >= 3), frozenset(domain), compounds_with,
-                    max(len(t) for t in terms))
+        exact.setdefault(py, []).append(term)
+        prefixes.update(py[:i] for i in range(1, len(py) + 1))
+        if len(term) in near:
+            index = near[len(term)]
+            for key in {py, *(py[:i] + py[i + 1:] for i in range(len(py)))}:
+                index.setdefault(key, []).append((term, py))
+    compounds = tuple(t for t in lexicon if len(t) >= 3)
+    return _Lexicon(targets, frozenset(allowed), frozenset(_data_lines("proofread_attested.txt")),
+                    frozenset(_data_lines("proofread_function.txt")[0]),
+                    {k: tuple(v) for k, v in exact.items()}, frozenset(prefixes),
+                    {n: {k: tuple(v) for k, v in index.items()} for n, index in near.items()},
+                    frozenset(lexicon) | frozenset(allowed), compounds, {}, max(len(t) for t in lexicon))
+
+
+class _Words:
+    """Known words by class: ``"d"`` words of the domain (never a slip for another term),
+    ``"c"`` other common words, ``"r"`` rare words (still real words: a slip does not cut
+    through one).  Stored as sorted CRC-32 hashes, looked up by bisection."""
+
+    def __init__(self) -> None:
+        self._classes = []
+        for cls in ("d", "c", "r"):
+            hashes = array.array("I")
+            hashes.frombytes(resources.files("govinfo_xlsx.data").joinpath(f"proofread_words_{cls}.u32").read_bytes())
+            if sys.byteorder == "big":
+                hashes.byteswap()
+            self._classes.append((cls, hashes))
+
+    def cls(self, word: str) -> str | None:
+        """``"d"``, ``"c"``, ``"r"`` or None (not a known word)."""
+        h = zlib.crc32(word.encode("utf-8"))
+        for cls, hashes in self._classes:
+            i = bisect.bisect_left(hashes, h)
+            if i < len(hashes) and hashes[i] == h:
+                return cls
+        return None
 
 
 @functools.lru_cache(maxsize=1)
-def _jieba() -> Any:
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
+def _words() -> _Words:
+    return _Words()
 
 
 @functools.lru_cache(maxsize=1)
-def _word_tags() -> dict[str, str]:
-    """Part-of-speech tags of jieba's dictionary (word → tag such as n, v, a)."""
-    import os
-
-    path = os.path.join(os.path.dirname(_jieba().__file__), "dict.txt")
-    tags: dict[str, str] = {}
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            parts = line.split()
-            if len(parts) >= 3:
-                tags[parts[0]] = parts[2]
-    return tags
+def _tags() -> dict[str, str]:
+    """Part-of-speech tags of the targets and of the words one keystroke from them."""
+    return dict(line.split("\t") for line in _data_lines("proofread_tags.txt"))
 
 
-def _word_freq(word: str) -> int:
-    return int(_jieba().dt.FREQ.get(word, 0) or 0)
-
-
-@functools.lru_cache(maxsize=20000)
-def _readings(ch: str) -> tuple[str, ...]:
-    from pypinyin import Style, pinyin
-
-    r = pinyin(ch, style=Style.NORMAL, heteronym=True)
-    return tuple(dict.fromkeys(r[0])) if r and r[0] and r[0][0] != ch else ()
-
-
-def _window_pinyins(text: str) -> list[str]:
-    readings = [_readings(ch) for ch in text]
-    if any(not r for r in readings):
-        return []
+def _window_pinyins(readings: list[list[str]]) -> list[str]:
     # The first combination is every character's most common reading.
-    combos = itertools.islice(itertools.product(*readings), 16)
-    return ["".join(c) for c in combos]
-
-
-#: Jieba frequency at and above which a dictionary word counts as a real word here.
-COMMON_WORD = 50
-#: Single characters so common that windows made only of them are ordinary text.
-_FUNCTION_FREQ = 200_000
+    return ["".join(c) for c in itertools.islice(itertools.product(*readings), 16)]
 
 
 @dataclass(frozen=True)
@@ -325,63 +330,56 @@ class Typo:
 def find_typos(text: str) -> list[Typo]:
     """Suspected pinyin-input typos in ``text``, most certain first, without overlaps.
 
+    A window of two to five characters is suspected when it is spelled in pinyin like a
+    suggestion target (a term of the domain lexicon or a frequent word of real report
+    prose), or one keystroke from a lexicon term, while its characters differ.  It is
+    reported only when what was written is clearly not real text there:
+
+    * garbage: not a known word, not a string attested in real report prose, and no
+      known word runs across its edges (以识别 is no slip for 意识);
+    * or a real word that, replaced by the term, completes a longer lexicon phrase with
+      its neighbours (政策姐夫 → 政策解读).
+
     >>> [(t.written, t.term) for t in find_typos("同时羌胡啊对重大政策的精准解读")]
     [('羌胡啊', '强化')]
     """
     lex = _lexicon()
-    jb = _jieba()
+    table = _readings()
+    exact, prefixes = lex.exact, lex.prefixes
     found: list[tuple[int, Typo]] = []
-    for run in re.finditer(r"[\u4e00-\u9fff]+", text):
+    for run in _HAN.finditer(text):
         chunk, base = run.group(), run.start()
-        tokens = jb.lcut(chunk, HMM=False)
-        bounds = list(itertools.accumulate([0] + [len(t) for t in tokens]))
-        for i in range(len(tokens)):
-            for j in range(i + 1, min(i + 4, len(tokens)) + 1):
-                s, e = bounds[i], bounds[j]
-                window = chunk[s:e]
-                if not 2 <= len(window) <= 5 or window in lex.allowed or window in lex.terms:
-                    continue
-                if j - i > 1 and all(_word_freq(t) >= _FUNCTION_FREQ for t in tokens[i:j]):
-                    continue
-                for k, py in enumerate(_window_pinyins(window)):
-                    # Other readings of polyphonic characters only for an exact match:
-                    # one keystroke from a rare reading (这 zhei) is noise.
-                    hit = _match(py, window, lex, exact_only=k > 0)
-                    if hit is None:
-                        continue
-                    term, how = hit
-                    # Report only the differing words: 政策姐夫 → 政策解读 is 姐夫 → 解读.
-                    toks = list(tokens[i:j])
-                    lead = trail = ""
-                    while len(toks) > 1 and len(toks[0]) > 1 and term.startswith(lead + toks[0]):
-                        lead += toks.pop(0)
-                    while len(toks) > 1 and len(toks[-1]) > 1 and term.endswith(toks[-1] + trail):
-                        trail = toks.pop() + trail
-                    written = "".join(toks)
-                    fix = term[len(lead): len(term) - len(trail)]
-                    ws, we = s + len(lead), e - len(trail)
-                    if len(written) > 1 and _word_freq(written) >= COMMON_WORD or \
-                            (j - i == 1 and len(window) > 1 and _word_freq(window) > 0):
-                        # A real word: never one of the domain's own words (事项 is no slip for
-                        # 时限), and only when the term completes a longer lexicon phrase here.
-                        if written in lex.domain_words or written in lex.allowed or \
-                                not _completes_phrase(chunk, ws, we, fix, lex):
-                            continue
-                        if how != "exact" and not _noun_for_verb(written, fix):
-                            continue  # 坚强领导 is sound Chinese, not a slip for 加强领导
-                        score = 1
-                    else:
-                        # Garbage one keystroke from a term: the slip must keep the syllables'
-                        # initials or one character (先关 → 相关, 内同 → 内容).
-                        if how != "exact" and not _plausible_slip(written, fix, how):
-                            continue
-                        score = 3 if how == "exact" else 2
-                    changed = [w for w, f in zip(written, fix, strict=False) if w != f]
-                    if len(term) < 4 and len(written) == len(fix) and \
-                            all(_word_freq(w) >= _FUNCTION_FREQ for w in changed):
-                        break  # 已申请 is a real phrase; only 已申请公开 → 依申请公开 is certain
-                    found.append((score, Typo(base + ws, base + we, written, fix)))
+        readings = [table.get(ch) or () for ch in chunk]
+        first = [r[0] if r else "" for r in readings]
+        n = len(chunk)
+        for s in range(n - 1):
+            # Pinyin spellings of chunk[s:e] that begin a target's pinyin, most common readings first.
+            states = [r for r in readings[s] if r in prefixes]
+            py = first[s]  # the most common readings only (for one keystroke away)
+            for e in range(s + 2, min(s + 5, n) + 1):
+                nxt = readings[e - 1]
+                if not nxt:
                     break
+                py += nxt[0]
+                states = [q for q in (st + r for st in states for r in nxt) if q in prefixes]
+                hit = None
+                for q in states:
+                    for term in exact.get(q, ()):
+                        if abs(len(term) - (e - s)) <= 1 and term != chunk[s:e]:
+                            hit = term, "exact"
+                            break
+                    if hit is not None:
+                        break
+                if hit is None and e - s <= 3 and len(py) >= 5:
+                    hit = _near(py, chunk[s:e], lex)
+                if hit is None:
+                    continue
+                window = chunk[s:e]
+                if window in lex.targets or window in lex.allowed or window in lex.attested:
+                    continue
+                typo = _judge(chunk, s, e, *hit, lex)
+                if typo is not None:
+                    found.append((typo[0], Typo(base + typo[1], base + typo[2], typo[3], typo[4])))
     found.sort(key=lambda x: (-x[0], -(x[1].end - x[1].start), x[1].start))
     taken: list[Typo] = []
     used = bytearray(len(text))  # characters already covered by a more certain finding
@@ -392,11 +390,88 @@ def find_typos(text: str) -> list[Typo]:
     return sorted(taken, key=lambda t: t.start)
 
 
+def _judge(chunk: str, s: int, e: int, term: str, how: str,
+           lex: _Lexicon) -> tuple[int, int, int, str, str] | None:
+    """(certainty, start, end, written, term) when ``chunk[s:e]`` is a slip for ``term``, else None."""
+    window = chunk[s:e]
+    words = _words()
+    # Report only what differs: 已申请公开 → 依申请公开 is 已 → 依.
+    # Whole words only, as a reader sees them: 先关 → 相关 stays whole.
+    lead = trail = 0
+    if len(window) == len(term):
+        while True:
+            k = next((k for k in (4, 3, 2) if lead + k < len(term) - trail and window[lead:lead + k] ==
+                      term[lead:lead + k] and words.cls(term[lead:lead + k])), 0)
+            if not k:
+                break
+            lead += k
+        while True:
+            k = next((k for k in (4, 3, 2) if trail + k < len(term) - lead and window[len(term) - trail - k:
+                      len(term) - trail] == term[len(term) - trail - k: len(term) - trail]
+                      and words.cls(term[len(term) - trail - k: len(term) - trail])), 0)
+            if not k:
+                break
+            trail += k
+    ws, we = s + lead, e - trail
+    written, fix = chunk[ws:we], term[lead: len(term) - trail]
+    cls = words.cls(window) or (words.cls(written) if lead or trail else None)
+    if cls in ("d", "c"):
+        # A real word: never one of the domain's own words (事项 is no slip for 时限), and only
+        # when the term completes a longer lexicon phrase here.
+        if cls == "d" or written in lex.allowed or not _completes_phrase(chunk, ws, we, fix, lex):
+            return None
+        if how != "exact" and not _noun_for_verb(written, fix):
+            return None  # 坚强领导 is sound Chinese, not a slip for 加强领导
+        score = 1
+    else:
+        # Garbage: a slip must not cut through a real word (以识别, 现向社会), and a
+        # keystroke slip must keep the syllables' initials or one character (先关 → 相关).
+        if _crosses_a_word(chunk, ws, we, words) or _inside_a_phrase(chunk, ws, we, lex) or \
+                _names_a_place(chunk, we):
+            return None
+        if how != "exact" and not _plausible_slip(written, fix, how):
+            return None
+        score = 3 if how == "exact" else 2
+    changed = [w for w, f in zip(written, fix, strict=False) if w != f]
+    if len(term) < 4 and len(written) == len(fix) and all(w in lex.function for w in changed):
+        return None  # 已申请 is a real phrase; only 已申请公开 → 依申请公开 is certain
+    return score, ws, we, written, fix
+
+
+def _crosses_a_word(chunk: str, s: int, e: int, words: _Words) -> bool:
+    """True when a known word of two to four characters runs across ``s`` or ``e``."""
+    for edge in (s, e):
+        if edge <= 0 or edge >= len(chunk):
+            continue
+        for a in range(max(0, edge - 3), edge):
+            for b in range(edge + 1, min(len(chunk), a + 4) + 1):
+                if (a < s or b > e) and words.cls(chunk[a:b]):
+                    return True
+    return False
+
+
+def _inside_a_phrase(chunk: str, s: int, e: int, lex: _Lexicon) -> bool:
+    """True when ``chunk[s:e]`` is part of a lexicon phrase written out in full (现向社会公布)."""
+    for a in range(max(0, s - lex.longest + 1), s + 1):
+        for b in range(max(e, a + 3), min(len(chunk), a + lex.longest) + 1):
+            if (a, b) != (s, e) and chunk[a:b] in lex.phrases:
+                return True
+    return False
+
+
+#: What follows a place name (卫辉市, 卫辉分局): a name is not a slip for a word that sounds alike.
+_PLACE_SUFFIX = re.compile(r"[省市县区镇乡村州旗盟]|分局|街道|社区")
+
+
+def _names_a_place(chunk: str, e: int) -> bool:
+    return _PLACE_SUFFIX.match(chunk, e) is not None
+
+
 def _noun_for_verb(written: str, fix: str) -> bool:
     """A real word one keystroke from a term counts only as a noun standing where the
     term's verb belongs (政策姐夫 → 政策解读, 不断医生 → 不断提升): other near-homophone
     real words are too often right."""
-    tags = _word_tags()
+    tags = _tags()
     return tags.get(written, "").startswith("n") and tags.get(fix, "").startswith("v")
 
 
@@ -409,33 +484,31 @@ def _plausible_slip(window: str, term: str, how: str) -> bool:
         return True
     if how != "indel":
         return False
-    from pypinyin import lazy_pinyin
-
-    return [p[:1] for p in lazy_pinyin(window)] == [p[:1] for p in lazy_pinyin(term)]
+    table = _readings()
+    return [table[ch][0][:1] for ch in window] == [table[ch][0][:1] for ch in term if ch in table]
 
 
 def _match(py: str, window: str, lex: _Lexicon, exact_only: bool = False) -> tuple[str, str] | None:
-    """The lexicon term ``py`` spells, exactly (``"exact"``) or one keystroke away."""
-
-    def usable(term: str) -> bool:
-        return term != window and abs(len(term) - len(window)) <= 1
-
-    term = lex.exact.get(py)
-    if term is not None and usable(term):
-        return term, "exact"
+    """The target ``py`` spells, exactly (``"exact"``) or one keystroke away."""
+    for term in lex.exact.get(py, ()):
+        if term != window and abs(len(term) - len(window)) <= 1:
+            return term, "exact"
     if exact_only or len(py) < 5:
         return None
-    for term in lex.shorter.get(py, ()):  # the window lacks a letter of the term
-        if usable(term):
-            return term, "indel"
-    for i in range(len(py)):  # the window has one letter too many
-        term = lex.exact.get(py[:i] + py[i + 1:])
-        if term is not None and usable(term):
-            return term, "indel"
-    for i in range(len(py)):  # one letter typed with a neighbouring key
-        for term, letter in lex.wild.get(py[:i] + "*" + py[i + 1:], ()):
-            if usable(term) and _adjacent(py[i], letter):
-                return term, "subst"
+    return _near(py, window, lex)
+
+
+def _near(py: str, window: str, lex: _Lexicon) -> tuple[str, str] | None:
+    """A target of the window's length one keystroke from ``py``, and how."""
+    # Deletion neighbourhoods: a target whose pinyin and the window's share a one-letter
+    # deletion (or equal the other's) is a candidate; _one_keystroke says how, if at all.
+    near = lex.near[len(window)]
+    for key in (py, *(py[:i] + py[i + 1:] for i in range(len(py)))):
+        for term, tpy in near.get(key, ()):
+            if term != window:
+                how = _one_keystroke(py, tpy)
+                if how is not None:
+                    return term, how
     return None
 
 
