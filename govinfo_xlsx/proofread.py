@@ -32,13 +32,15 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 from . import settings
 from .findings import WARNING, Finding
 from .format import ReportFormat, fmt_number, sum_cells
 from .reader import FilledWorkbook
 
-__all__ = ["prose_findings", "typo_findings", "find_typos", "parse_number"]
+__all__ = ["prose_findings", "typo_findings", "fee_findings", "find_typos", "find_slips", "stated_fee",
+           "FeeStatement", "Slip", "Typo", "parse_number"]
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
               "九": 9}
@@ -90,7 +92,8 @@ def _table_ref(fmt: ReportFormat, cells: list[str], label: str) -> str:
 
 
 def prose_findings(wb: FilledWorkbook) -> list[Finding]:
-    """Warnings where the prose quotes a figure the tables contradict, denies one, or names another year."""
+    """Warnings where the prose quotes a figure the tables contradict, denies one, names another
+    year, or where 六、其他需要报告的事项 says nothing of the 信息处理费 (:func:`fee_findings`)."""
     fmt = wb.format
     spec = fmt.descriptor.get("prose_checks")
     if not spec:
@@ -173,6 +176,7 @@ def prose_findings(wb: FilledWorkbook) -> list[Finding]:
                         "prose-year", WARNING,
                         msgs["year"].format(part=part, sentence=quoted, said=y, year=wb.year),
                         (cell.ref,), expected=wb.year, actual=y, codes=(code,)))
+    out.extend(fee_findings(wb))
     return out
 
 
@@ -427,9 +431,11 @@ def _judge(chunk: str, s: int, e: int, term: str, how: str,
         # Garbage: a slip must not cut through a real word (以识别, 现向社会), and a
         # keystroke slip must keep the syllables' initials or one character (先关 → 相关).
         if _crosses_a_word(chunk, ws, we, words) or _inside_a_phrase(chunk, ws, we, lex) or \
-                _names_a_place(chunk, we):
+                _names_a_place(chunk, ws, we):
             return None
-        if how != "exact" and not _plausible_slip(written, fix, how):
+        # One keystroke away is weaker evidence: the term must also complete a lexicon
+        # phrase with its neighbours (公开视屏 → 公开水平), and keep the syllables' shape.
+        if how != "exact" and not (_plausible_slip(written, fix, how) and _completes_phrase(chunk, ws, we, fix, lex)):
             return None
         score = 3 if how == "exact" else 2
     changed = [w for w, f in zip(written, fix, strict=False) if w != f]
@@ -439,13 +445,24 @@ def _judge(chunk: str, s: int, e: int, term: str, how: str,
 
 
 def _crosses_a_word(chunk: str, s: int, e: int, words: _Words) -> bool:
-    """True when a known word of two to four characters runs across ``s`` or ``e``."""
-    for edge in (s, e):
-        if edge <= 0 or edge >= len(chunk):
-            continue
-        for a in range(max(0, edge - 3), edge):
-            for b in range(edge + 1, min(len(chunk), a + 4) + 1):
-                if (a < s or b > e) and words.cls(chunk[a:b]):
+    """True when a known word of two to four characters runs across ``s`` or ``e``: 以识别 is
+    以 + 识别, so 以识 is no slip for 意识.  A common two-character word counts only when the
+    text outside is not itself a word ending (starting) there: 公开心息 is 公开 + 心息,
+    whatever 开心 may be; a domain word or a longer one always counts (申请人无 is 申请人 + 无)."""
+    n = len(chunk)
+    if 0 < s < n:
+        for a in range(max(0, s - 3), s):
+            for b in range(s + 1, min(n, a + 4) + 1):
+                cls = words.cls(chunk[a:b])
+                if cls and (cls == "d" or b - a >= 3 or not any(
+                        words.cls(chunk[c:s]) for c in range(max(0, s - 4), a + 1) if s - c >= 2)):
+                    return True
+    if 0 < e < n:
+        for b in range(e + 1, min(n, e + 3) + 1):
+            for a in range(max(0, b - 4), e):
+                cls = words.cls(chunk[a:b])
+                if cls and (cls == "d" or b - a >= 3 or not any(
+                        words.cls(chunk[e:c]) for c in range(b, min(n, e + 4) + 1) if c - e >= 2)):
                     return True
     return False
 
@@ -463,8 +480,13 @@ def _inside_a_phrase(chunk: str, s: int, e: int, lex: _Lexicon) -> bool:
 _PLACE_SUFFIX = re.compile(r"[省市县区镇乡村州旗盟]|分局|街道|社区")
 
 
-def _names_a_place(chunk: str, e: int) -> bool:
-    return _PLACE_SUFFIX.match(chunk, e) is not None
+#: A unit's own suffix (民意乡, 住建局, 2023年): a window starting with it begins after a name or a figure.
+_UNIT_SUFFIX = frozenset("省市县区镇乡村局委办厅处科股室年月日")
+
+
+def _names_a_place(chunk: str, s: int, e: int) -> bool:
+    """True when ``chunk[s:e]`` is, or ends, a name (卫辉市, 民意乡未收到)."""
+    return _PLACE_SUFFIX.match(chunk, e) is not None or chunk[s] in _UNIT_SUFFIX
 
 
 def _noun_for_verb(written: str, fix: str) -> bool:
@@ -530,11 +552,229 @@ def _completes_phrase(chunk: str, s: int, e: int, term: str, lex: _Lexicon) -> b
     return False
 
 
+# ---------------------------------------------------------------------------
+# Slips of other kinds: duplicated words, malformed dates, a figure without its
+# measure word, unbalanced brackets.
+
+
+@dataclass(frozen=True)
+class Slip:
+    """A located slip: its kind (``duplicate``, ``date``, ``measure-word``, ``brackets``),
+    its span in the text, the text itself and what is wrong, in Chinese."""
+
+    kind: str
+    start: int
+    end: int
+    text: str
+    problem: str = ""
+
+
+#: Reduplications that are sound Chinese although no dictionary lists them.
+_REDUPLICATION = frozenset("常天一人事件个层步年处时刚仅往渐纷频默多好看条项家户点滴紧牢实在扎严切真大稍略久源"
+                           "滚勤恳兢业轰烈踏明白清楚谢哈嘻呵啦")
+#: Verbs said twice on purpose (研究研究, 商量商量).
+_REDUPLICATED_VERBS = frozenset("研究 学习 讨论 商量 考虑 检查 休息 活动 锻炼 整理 打扫 收拾 介绍 了解 交流 沟通 总结 "
+                                "比较 思考 琢磨 体验 尝试 调查 练习 准备 打听 运动 放松 熟悉 认识 看看".split())
+_DUP = re.compile(r"([\u4e00-\u9fff]{1,4}?)\1")
+
+
+def _duplicates(chunk: str, base: int) -> list[Slip]:
+    words = _words()
+    out = []
+    for m in _DUP.finditer(chunk):
+        unit, i = m.group(1), m.start()
+        j = i + 2 * len(unit)
+        if len(unit) == 1:
+            if unit in _REDUPLICATION:
+                continue
+            # 公开开展 is 公开 + 开展; 基本本县 is 基本 + 本县; but 我局本本县 is 本县 typed twice.
+            ends_word = any(words.cls(chunk[a:i + 1]) for a in range(max(0, i - 3), i))
+            starts_word = any(words.cls(chunk[i + 1:b]) for b in range(i + 3, min(len(chunk), i + 5) + 1))
+            if ends_word and starts_word or words.cls(unit * 2) and not starts_word:
+                continue
+            # A known word of three characters or more that holds the pair (扎扎实实).
+            if any(words.cls(chunk[a:b]) for a in range(max(0, i - 2), i + 1)
+                   for b in range(j, min(len(chunk), a + 4) + 1) if b - a >= 3):
+                continue
+        else:
+            if not words.cls(unit) or words.cls(unit * 2) or unit[0] == unit[1] or unit in _REDUPLICATED_VERBS:
+                continue  # 研究研究 is sound Chinese; 清清 is handled one character at a time
+            if m.group(0) in _lexicon().allowed:
+                continue
+        out.append(Slip("duplicate", base + i, base + j, m.group(0)))
+    return out
+
+
+_DATE_RUN = re.compile(r"(?<![\d.])((?:19|20)\d{2})(\d{1,2})月")  # 20231月1日: 年 missing
+_DATE_BARE = re.compile(r"(?<![\d.])((?:19|20)\d{2})(\d{2,4})日")  # 202311日, 20231231日
+_YEAR_NO_NIAN = re.compile(r"(?<![\d.〔\[［(（第])((?:19|20)\d{2})(?=度|全年|上半年|下半年|以来)")
+_MONTH_DAY = re.compile(r"(?<!\d)(\d{1,2})月(\d{1,2})日")
+_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _dates(text: str) -> list[Slip]:
+    out = []
+    for m in _DATE_RUN.finditer(text):
+        out.append(Slip("date", m.start(), m.end(), m.group(0), "年份与月份连写，缺少“年”字"))
+    for m in _DATE_BARE.finditer(text):
+        out.append(Slip("date", m.start(), m.end(), m.group(0), "缺少“年”“月”字"))
+    for m in _YEAR_NO_NIAN.finditer(text):
+        out.append(Slip("date", m.start(), m.end(1), m.group(1), "后缺少“年”字"))
+    for m in _MONTH_DAY.finditer(text):
+        month, day = int(m.group(1)), int(m.group(2))
+        if not 1 <= month <= 12:
+            out.append(Slip("date", m.start(), m.end(), m.group(0), "中的月份不存在"))
+        elif not 1 <= day <= _DAYS[month - 1]:
+            out.append(Slip("date", m.start(), m.end(), m.group(0), "中的日期不存在"))
+    return out
+
+
+#: A figure that counts what was received, handled or published, followed straight by
+#: punctuation: the measure word (件, 条 …) is missing (受理申请15。).
+_BARE_FIGURE = re.compile(
+    r"(?:收到|受理|办结|办理|答复|公开|发布|新收|结转|转结|处理|共计|合计|累计|总计|共|达|计)"
+    r"[^，。；;,、\d：:（）()“”]{0,10}?(?<![\d.%％第A-Za-z-])(\d{1,7})(?=[，。；;,、])")
+
+
+def _bare_figures(text: str) -> list[Slip]:
+    out = []
+    for m in _BARE_FIGURE.finditer(text):
+        if 1900 <= int(m.group(1)) <= 2100 and len(m.group(1)) == 4:
+            continue  # a year
+        if text[m.start(1) - 1] in "为是率":
+            continue  # 数量为0。: the figure is a value, not a count of things
+        out.append(Slip("measure-word", m.start(1), m.end(1), m.group(1)))
+    return out
+
+
+_OPEN = {"《": "》", "“": "”", "（": "）", "(": "）", "〔": "〕", "【": "】"}
+_CLOSE = {"》": "《", "”": "“", "）": "（", ")": "（", "〕": "〔", "】": "【"}
+_PAIR_NAME = {"《": "书名号", "“": "引号", "（": "括号", "〔": "六角括号", "【": "方头括号"}
+#: A list marker such as 1） or （一） opens no bracket.
+_LIST_MARK = re.compile(r"(?:^|(?<=[\n。；;：:，,]))\s*[0-9一二三四五六七八九十a-zA-Z]{1,3}[)）]")
+
+
+def _brackets(text: str) -> list[Slip]:
+    marks = {m.end() - 1 for m in _LIST_MARK.finditer(text)}
+    stack: list[tuple[str, int]] = []
+    out = []
+    for i, ch in enumerate(text):
+        if ch in _OPEN:
+            stack.append(("（" if ch == "(" else ch, i))
+        elif ch in _CLOSE and i not in marks:
+            want = _CLOSE[ch]
+            if stack and stack[-1][0] == want:
+                stack.pop()
+            elif any(o == want for o, _ in stack):
+                # Close the nearest matching opener; the ones opened after it were left open.
+                while stack[-1][0] != want:
+                    o, k = stack.pop()
+                    out.append(Slip("brackets", k, k + 1, text[k], f"没有与之配对的{_PAIR_NAME[o]}"))
+                stack.pop()
+            else:
+                out.append(Slip("brackets", i, i + 1, ch, f"没有与之配对的{_PAIR_NAME[want]}"))
+        elif ch == "\n":
+            # A paragraph ends what a quotation or a parenthesis could span.
+            for o, k in stack:
+                out.append(Slip("brackets", k, k + 1, text[k], f"没有与之配对的{_PAIR_NAME[o]}"))
+            stack.clear()
+    for o, k in stack:
+        out.append(Slip("brackets", k, k + 1, text[k], f"没有与之配对的{_PAIR_NAME[o]}"))
+    return sorted(out, key=lambda x: x.start)
+
+
+def find_slips(text: str) -> list[Slip]:
+    """Duplicated words and characters, malformed dates, figures without their measure
+    word and unbalanced brackets in ``text``, in order.
+
+    >>> [(s.kind, s.text) for s in find_slips("我局加强加强管理，20231月1日起受理申请15。《条例》")]
+    [('duplicate', '加强加强'), ('date', '20231月'), ('measure-word', '15')]
+    """
+    out: list[Slip] = []
+    for run in _HAN.finditer(text):
+        out.extend(_duplicates(run.group(), run.start()))
+    out.extend(_dates(text))
+    out.extend(_bare_figures(text))
+    out.extend(_brackets(text))
+    return sorted(out, key=lambda x: (x.start, x.end))
+
+
+# ---------------------------------------------------------------------------
+# 六、其他需要报告的事项: the 信息处理费 collected.
+
+
+@dataclass(frozen=True)
+class FeeStatement:
+    """What the prose says of the 信息处理费 collected: ``amount`` in 元 (0 when it says
+    none was collected), the sentence that says so and the prose cell it is in."""
+
+    amount: float
+    sentence: str
+    code: str
+    ref: str
+
+
+def _fee_spec(fmt: ReportFormat) -> dict[str, Any] | None:
+    spec = fmt.descriptor.get("prose_checks") or {}
+    return spec.get("fees")
+
+
+def stated_fee(wb: FilledWorkbook) -> FeeStatement | None:
+    """The 信息处理费 the report's prose says was collected, or None when it says nothing.
+
+    The fee part (六、其他需要报告的事项) is read first, then the other prose parts;
+    "未收取信息处理费" is a statement of 0 元.  Reports show it next to the tables.
+    """
+    fmt = wb.format
+    spec = _fee_spec(fmt)
+    if not spec:
+        return None
+    amount_res = [re.compile(p.replace("{NUM}", NUM)) for p in spec["amount_patterns"]]
+    none_re = re.compile(spec["none_pattern"])
+    sections = (fmt.descriptor.get("prose_checks") or {}).get("sections", ())
+    order = [spec["part"], *(c for c in sections if c != spec["part"])]
+    for code in order:
+        text = wb.prose.get(code) or ""
+        if spec["mention"] not in text:
+            continue
+        for sentence in _sentences(text):
+            if spec["mention"] not in sentence:
+                continue
+            quoted = sentence if len(sentence) <= 120 else sentence[:117] + "…"
+            for pat in amount_res:
+                m = pat.search(sentence)
+                if m is not None:
+                    value = parse_number(m.group("n"))
+                    if value is not None:
+                        scale = 10000 if m.group("unit") == "万元" else 1
+                        return FeeStatement(float(value) * scale, quoted, code, fmt.cells[code].ref)
+            if none_re.search(sentence):
+                return FeeStatement(0.0, quoted, code, fmt.cells[code].ref)
+    return None
+
+
+def fee_findings(wb: FilledWorkbook) -> list[Finding]:
+    """A warning when 六、其他需要报告的事项 is written but says nothing of the 信息处理费
+    (the format asks every report to state it; an empty part is already an ``empty-prose`` warning)."""
+    fmt = wb.format
+    spec = _fee_spec(fmt)
+    if not spec:
+        return []
+    code = spec["part"]
+    text = (wb.prose.get(code) or "").strip()
+    if not text or re.search(spec["mention_pattern"], text):
+        return []
+    cell = fmt.cells[code]
+    msg = fmt.descriptor["prose_checks"]["messages"]["fee_missing"]
+    return [Finding("prose-fee-missing", WARNING, msg.format(part=cell.label), (cell.ref,), codes=(code,))]
+
+
 def typo_findings(wb: FilledWorkbook) -> list[Finding]:
-    """Warnings for suspected pinyin-input typos in every prose part."""
+    """Warnings for suspected pinyin-input typos and the other slips (:func:`find_slips`) in every prose part."""
     fmt = wb.format
     spec = fmt.descriptor.get("prose_checks", {})
-    msg = spec.get("messages", {}).get("typo")
+    messages = spec.get("messages", {})
+    msg = messages.get("typo")
     if not msg:
         return []
     out = []
@@ -555,8 +795,22 @@ def typo_findings(wb: FilledWorkbook) -> list[Finding]:
                                f"{settings.MAX_TYPOS_PER_PART} 处，请通读全文。", (cell.ref,), codes=(code,)))
             typos = typos[: settings.MAX_TYPOS_PER_PART]
         for t in typos:
-            context = text[max(0, t.start - 6): t.end + 6].replace("\n", " ")
             out.append(Finding("pinyin-typo", WARNING,
-                               msg.format(part=cell.label, context=context, typo=t.written, term=t.term),
+                               msg.format(part=cell.label, context=_context(text, t.start, t.end), typo=t.written,
+                                          term=t.term),
                                (cell.ref,), expected=t.term, actual=t.written, codes=(code,)))
+        for sl in find_slips(text):
+            rule, key = _SLIP_RULES[sl.kind]
+            out.append(Finding(rule, WARNING,
+                               messages[key].format(part=cell.label, context=_context(text, sl.start, sl.end),
+                                                    text=sl.text, problem=sl.problem),
+                               (cell.ref,), actual=sl.text, codes=(code,)))
     return out
+
+
+_SLIP_RULES = {"duplicate": ("prose-duplicate", "duplicate"), "date": ("prose-date", "date"),
+               "measure-word": ("prose-measure-word", "measure_word"), "brackets": ("prose-brackets", "brackets")}
+
+
+def _context(text: str, start: int, end: int) -> str:
+    return text[max(0, start - 6): end + 6].replace("\n", " ")
