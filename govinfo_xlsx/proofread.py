@@ -10,13 +10,17 @@ categories, and the year pattern.  Each finding quotes the sentence, names the
 prose cell and the table cell it contradicts.
 
 *Pinyin typos.*  Clerks type with a pinyin input method and pick the wrong
-candidate (羌胡啊 for 强化).  A window of the text is suspected when its
-pinyin is equal to, or one keystroke away from (a missing or extra letter,
-or a neighbouring key), the pinyin of a term of the domain lexicon
-(``data/lexicon.txt``) while its characters differ.  jieba's dictionary tells
-real words from garbage: a window that is not a word is reported; a real
-word (姐夫, 医生) only when putting the term in its place completes a longer
-lexicon phrase with its neighbours (政策姐夫 → 政策解读, 不断医生 → 不断提升).
+candidate (羌胡啊 for 强化).  A window of two to five characters is suspected when
+its pinyin is that of a suggestion target (a term of ``data/lexicon.txt`` or a frequent
+word of real report prose), or one keystroke away, while its characters differ; it
+is reported only when what was written is clearly not real text there (see
+:func:`find_typos`).  The data is prepared once by ``scripts/build_proofread_data.py``
+from jieba's dictionary, pypinyin and real report prose and shipped in ``data/``: no
+segmenter or transcriber runs when checking.
+
+*Other slips.*  Duplicated words, malformed dates, a figure without its measure word,
+unbalanced brackets (:func:`find_slips`); a 六、其他需要报告的事项 silent on the
+信息处理费, and the fee the prose states (:func:`stated_fee`).
 """
 
 from __future__ import annotations
@@ -241,8 +245,8 @@ class _Lexicon:
     function: frozenset[str]  # very common single characters
     exact: dict[str, tuple[str, ...]]  # pinyin -> targets spelled so
     prefixes: frozenset[str]  # every beginning of a target's pinyin
-    near: dict[int, dict[str, tuple[tuple[str, str], ...]]]  # by length: a target's pinyin, and it less
-    # one letter -> (term, pinyin)
+    near: dict[str, tuple[tuple[str, str], ...]]  # "<position><kept syllable>|<other, or it less a letter>"
+    # -> (term, pinyin) of the two-character targets that are part of a longer lexicon phrase
     phrases: frozenset[str]  # every lexicon term and allowed writing
     compounds: tuple[str, ...]  # lexicon phrases of three characters or more
     compounds_with: dict[str, tuple[str, ...]]  # term -> longer lexicon phrases that contain it
@@ -260,24 +264,29 @@ def _lexicon() -> _Lexicon:
             lexicon.append(line)
     targets: dict[str, str] = {}
     exact: dict[str, list[str]] = {}
-    near: dict[int, dict[str, list[tuple[str, str]]]] = {2: {}, 3: {}}
+    near: dict[str, list[tuple[str, str]]] = {}
     prefixes: set[str] = set()
     for line in _data_lines("proofread_terms.txt"):
-        term, source, py = line.split("\t")
+        term, source, syllables, in_phrase = line.split("\t")
         targets[term] = source
         if len(term) > 5:
             continue
+        py = syllables.replace(" ", "")
         exact.setdefault(py, []).append(term)
         prefixes.update(py[:i] for i in range(1, len(py) + 1))
-        if len(term) in near:
-            index = near[len(term)]
-            for key in {py, *(py[:i] + py[i + 1:] for i in range(len(py)))}:
-                index.setdefault(key, []).append((term, py))
+        # One keystroke away is only ever reported where the term completes a lexicon
+        # phrase: index those terms of two or three characters by each syllable.
+        sy = syllables.split(" ")
+        if in_phrase == "1" and len(term) == 2 and len(sy) == 2:
+            for i in (0, 1):
+                kept, other = sy[i], sy[1 - i]
+                for key in {other, *(other[:k] + other[k + 1:] for k in range(len(other)))}:
+                    near.setdefault(f"{i}{kept}|{key}", []).append((term, py))
     compounds = tuple(t for t in lexicon if len(t) >= 3)
     return _Lexicon(targets, frozenset(allowed), frozenset(_data_lines("proofread_attested.txt")),
                     frozenset(_data_lines("proofread_function.txt")[0]),
                     {k: tuple(v) for k, v in exact.items()}, frozenset(prefixes),
-                    {n: {k: tuple(v) for k, v in index.items()} for n, index in near.items()},
+                    {k: tuple(v) for k, v in near.items()},
                     frozenset(lexicon) | frozenset(allowed), compounds, {}, max(len(t) for t in lexicon))
 
 
@@ -311,9 +320,10 @@ def _words() -> _Words:
 
 
 @functools.lru_cache(maxsize=1)
-def _tags() -> dict[str, str]:
-    """Part-of-speech tags of the targets and of the words one keystroke from them."""
-    return dict(line.split("\t") for line in _data_lines("proofread_tags.txt"))
+def _tags() -> tuple[frozenset[str], frozenset[str]]:
+    """(nouns one keystroke from a target, targets that are verbs)."""
+    nouns, verbs = _data_lines("proofread_tags.txt")[:2]
+    return frozenset(nouns.split(" ")), frozenset(verbs.split(" "))
 
 
 def _window_pinyins(readings: list[list[str]]) -> list[str]:
@@ -374,8 +384,8 @@ def find_typos(text: str) -> list[Typo]:
                             break
                     if hit is not None:
                         break
-                if hit is None and e - s <= 3 and len(py) >= 5:
-                    hit = _near(py, chunk[s:e], lex)
+                if hit is None and e - s == 2 and len(py) >= 5:
+                    hit = _near(py, first[s:e], chunk[s:e], lex)
                 if hit is None:
                     continue
                 window = chunk[s:e]
@@ -493,8 +503,8 @@ def _noun_for_verb(written: str, fix: str) -> bool:
     """A real word one keystroke from a term counts only as a noun standing where the
     term's verb belongs (政策姐夫 → 政策解读, 不断医生 → 不断提升): other near-homophone
     real words are too often right."""
-    tags = _tags()
-    return tags.get(written, "").startswith("n") and tags.get(fix, "").startswith("v")
+    nouns, verbs = _tags()
+    return written in nouns and fix in verbs
 
 
 def _plausible_slip(window: str, term: str, how: str) -> bool:
@@ -510,27 +520,27 @@ def _plausible_slip(window: str, term: str, how: str) -> bool:
     return [table[ch][0][:1] for ch in window] == [table[ch][0][:1] for ch in term if ch in table]
 
 
-def _match(py: str, window: str, lex: _Lexicon, exact_only: bool = False) -> tuple[str, str] | None:
-    """The target ``py`` spells, exactly (``"exact"``) or one keystroke away."""
+def _match(py: str, window: str, lex: _Lexicon) -> tuple[str, str] | None:
+    """The target ``py`` spells exactly."""
     for term in lex.exact.get(py, ()):
         if term != window and abs(len(term) - len(window)) <= 1:
             return term, "exact"
-    if exact_only or len(py) < 5:
-        return None
-    return _near(py, window, lex)
+    return None
 
 
-def _near(py: str, window: str, lex: _Lexicon) -> tuple[str, str] | None:
-    """A target of the window's length one keystroke from ``py``, and how."""
-    # Deletion neighbourhoods: a target whose pinyin and the window's share a one-letter
-    # deletion (or equal the other's) is a candidate; _one_keystroke says how, if at all.
-    near = lex.near[len(window)]
-    for key in (py, *(py[:i] + py[i + 1:] for i in range(len(py)))):
-        for term, tpy in near.get(key, ()):
-            if term != window:
-                how = _one_keystroke(py, tpy)
-                if how is not None:
-                    return term, how
+def _near(py: str, syllables: list[str], window: str, lex: _Lexicon) -> tuple[str, str] | None:
+    """A two-character target one keystroke from the window's pinyin ``py``, and how.
+
+    A keystroke changes one syllable, so a candidate keeps the other; the changed one
+    and the target's share a one-letter deletion, or one is the other less a letter."""
+    for i in (0, 1):
+        kept, other = syllables[i], syllables[1 - i]
+        for key in (other, *(other[:k] + other[k + 1:] for k in range(len(other)))):
+            for term, tpy in lex.near.get(f"{i}{kept}|{key}", ()):
+                if term != window:
+                    how = _one_keystroke(py, tpy)
+                    if how is not None:
+                        return term, how
     return None
 
 

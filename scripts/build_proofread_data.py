@@ -17,7 +17,7 @@ Outputs (UTF-8 text or flat binary arrays, each loaded in a few milliseconds):
 ``proofread_words_{d,c,r}.u32`` known words (jieba frequency ≥ 5, or from the corpus/lexicon) as
                           sorted CRC-32 hashes, one file a class: ``d`` domain word, ``c`` common
                           (jieba frequency ≥ 50), ``r`` rare
-``proofread_tags.txt``    part-of-speech tags of the targets and the words one keystroke from them
+``proofread_tags.txt``    the nouns one keystroke from a target, and the targets that are verbs
 ``proofread_function.txt`` the very common single characters (的, 和, 已 …)
 ``proofread_attested.txt`` strings of real prose that sound like a target but are not slips
 
@@ -154,9 +154,15 @@ def main(argv: list[str]) -> int:
         old.unlink()
     from pypinyin import lazy_pinyin
 
+    compounds = [t for t in terms if len(t) >= 3]
+
+    def in_phrase(t: str) -> int:
+        return int(any(t in c and c != t for c in compounds))
+
     (DATA / "proofread_terms.txt").write_text(
-        "# 建议目标词\t来源（lex 领域词表，corpus 校准语料常用词）\t拼音；由 scripts/build_proofread_data.py 生成。\n"
-        + "".join(f"{t}\t{src}\t{''.join(lazy_pinyin(t))}\n" for t, src in sorted(targets.items())),
+        "# 建议目标词\t来源（lex 领域词表，corpus 校准语料常用词）\t拼音（按字，空格分隔）\t是否为更长词组的一部分（1/0）；"
+        "由 scripts/build_proofread_data.py 生成。\n"
+        + "".join(f"{t}\t{src}\t{' '.join(lazy_pinyin(t))}\t{in_phrase(t)}\n" for t, src in sorted(targets.items())),
         encoding="utf-8")
     function = sorted(w for w, f in freq.items() if len(w) == 1 and f >= FUNCTION_FREQ)
     (DATA / "proofread_function.txt").write_text(
@@ -191,9 +197,12 @@ def main(argv: list[str]) -> int:
     old = DATA / "proofread_words.txt"
     if old.exists():
         old.unlink()
+    nouns = sorted(w for w, t in tagged.items() if t.startswith("n"))
+    verbs = sorted(w for w, t in tagged.items() if t.startswith("v") and w in targets)
     (DATA / "proofread_tags.txt").write_text(
-        "# 与目标词读音相近的词的词性（n 名词，v 动词……）；由 scripts/build_proofread_data.py 生成。\n"
-        + "".join(f"{w}\t{t}\n" for w, t in sorted(tagged.items())), encoding="utf-8")
+        "# 第一行：与目标词读音相近的名词；第二行：是动词的目标词（“名词误作动词”的判断用）；"
+        "由 scripts/build_proofread_data.py 生成。\n" + " ".join(nouns) + "\n" + " ".join(verbs) + "\n",
+        encoding="utf-8")
     (DATA / "proofread_attested.txt").write_text(
         "# 校准语料（真实年报）中与目标词同音、但并非错字的写法；由 scripts/build_proofread_data.py 生成。\n"
         + "".join(f"{s}\n" for s in sorted(attested)), encoding="utf-8")
