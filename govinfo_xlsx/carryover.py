@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .format import load_format
 from .reader import read_workbook
 from .template import write_workbook
 
@@ -25,16 +24,16 @@ def write_next_year(previous: str | os.PathLike[str], out: str | os.PathLike[str
     Raises :class:`~govinfo_xlsx.errors.WorkbookError` when ``previous`` cannot be read.
     """
     prev = read_workbook(previous)
-    fmt = load_format()
-    co = fmt.carry_over
+    fmt = prev.format
     new_year = year if year is not None else (prev.year + 1 if prev.year else None)
-    numbers = prev.numbers(invalid_as_none=True)
-    table = fmt.table(co["table"])
+    numbers = prev.numbers()
     values: dict[str, Any] = {}
     notes: dict[str, str] = {}
-    for col in table.blocks[0].columns:
-        this_code = f"{table.code}.{co['this_year']}.{col.code}"
-        last_code = f"{table.code}.{co['last_year']}.{col.code}"
+    co = fmt.carry_over
+    table = fmt.table(co.table) if co is not None else None
+    for col in table.blocks[0].columns if table is not None and co is not None else ():
+        this_code = f"{table.code}.{co.this_year}.{col.code}"
+        last_code = f"{table.code}.{co.last_year}.{col.code}"
         if fmt.cells[this_code].role != "input" or last_code not in numbers:
             continue
         v = numbers[last_code]

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from .format import ReportFormat, Table, plain_number
+from .format import ReportFormat, Table
+from .numbers import plain_number
 from .reader import FilledWorkbook
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["to_dict", "to_long_frame", "to_csv"]
 
@@ -45,7 +47,7 @@ def to_dict(wb: FilledWorkbook) -> dict[str, Any]:
     depending on it) is ``None``, never a silent zero.
     """
     fmt: ReportFormat = wb.format
-    numbers = wb.numbers(invalid_as_none=True)
+    numbers = wb.numbers()
     out: dict[str, Any] = {"org": wb.org, "year": wb.year, "format": f"{fmt.format_id}/{fmt.version}"}
     for table in fmt.tables:
         out["table" + table.code.lstrip("t")] = _table_shape(table, numbers)
@@ -54,17 +56,28 @@ def to_dict(wb: FilledWorkbook) -> dict[str, Any]:
     return out
 
 
-def to_long_frame(wb: FilledWorkbook) -> pd.DataFrame:
-    """Every numeric cell as one row: org, year, table, row label, column label, value, code."""
+def long_rows(wb: FilledWorkbook) -> list[list[Any]]:
+    """Every numeric cell as one row of :data:`LONG_COLUMNS`: counts ``int``, money ``Decimal``, unknown None."""
     fmt = wb.format
-    numbers = wb.numbers(invalid_as_none=True)
+    numbers = wb.numbers()
     rows = []
     for code in fmt.number_codes:
         cell = fmt.cells[code]
         table = fmt.table(cell.table or "")
         rows.append([wb.org, wb.year, table.title, cell.row_label or table.title, cell.col_label,
-                     plain_number(numbers.get(code)), code])
-    return pd.DataFrame(rows, columns=LONG_COLUMNS)
+                     numbers.get(code), code])
+    return rows
+
+
+def to_long_frame(wb: FilledWorkbook) -> pd.DataFrame:
+    """Every numeric cell as one row: org, year, table, row label, column label, value, code.
+
+    The value column holds exact numbers (``int``, ``Decimal``) as objects.
+    """
+    import pandas as pd
+
+    return pd.DataFrame([[*r[:5], plain_number(r[5]), r[6]] for r in long_rows(wb)], columns=LONG_COLUMNS,
+                        dtype=object)
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -84,9 +97,13 @@ def to_csv(wb: FilledWorkbook) -> str:
     prefixed with ``'`` so that Excel or WPS opening the CSV shows them as
     text instead of running them.
     """
-    frame = to_long_frame(wb)
-    for col in ("机关名称",):
-        frame[col] = frame[col].map(_csv_safe)
     buf = io.StringIO()
-    frame.to_csv(buf, index=False, quoting=csv.QUOTE_MINIMAL)
+    w = csv.writer(buf, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+    w.writerow(LONG_COLUMNS)
+    for row in long_rows(wb):
+        value = row[5]
+        # Counts as integers (0, not 0.0), money exactly as read; an unknown cell stays empty.
+        row[5] = "" if value is None else (str(value) if isinstance(value, int) else format(value, "f"))
+        row[0] = _csv_safe(row[0])
+        w.writerow(["" if v is None else v for v in row])
     return buf.getvalue()

@@ -2,22 +2,34 @@
 
 The JSON file of a format version is the single source of truth: it declares
 the sheets, every label, every input and derived cell (each with a stable
-code such as ``t3.r01.c1``) and every relation.  This module turns it into
-frozen objects and computes, once, where every cell sits in the workbook
+code such as ``t3.r01.c1``), every relation, the figures reports quote and
+the patterns that tie prose to tables.  This module turns *every* section of
+it into frozen, typed objects and checks them when the file is loaded: an
+unknown key, a missing key, a value of the wrong type, an unknown cell code,
+an unknown figure, a bad regular expression or a wrong number of headers is a
+:class:`FormatError` naming the file, the JSON path and the bad value.
+:meth:`ReportFormat.to_descriptor` serialises the objects back (not the input),
+so a round trip proves nothing was dropped.
+
+It also computes, once, where every cell sits in the workbook
 (:class:`Layout`).  The template writer, the reader, the validator, the report
 writer and the merger all work from these objects; none of them holds a label
-or a cell address of its own.
+or a cell address of its own, and none reads the JSON.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
 import os
+import re
+import string
+import types
+import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -27,7 +39,6 @@ __all__ = [
     "Cell",
     "Column",
     "FormatError",
-    "Header",
     "Kind",
     "LabelCell",
     "Layout",
@@ -39,6 +50,7 @@ __all__ = [
     "cell_ref",
     "col_letter",
     "defined_name",
+    "from_descriptor",
     "load_format",
 ]
 
@@ -87,54 +99,254 @@ def defined_name(code: str) -> str:
 
 
 # --------------------------------------------------------------------------
-# The model.
+# Typed loading.  Each dataclass below mirrors one object of the JSON file:
+# its fields are the JSON keys (``json=`` names a key that is not a valid or
+# clear attribute name), a field without a default is required, and a field
+# marked ``key`` is filled from the key of the mapping that holds the object.
 
 
-@dataclass(frozen=True)
+def _f(default: Any = dataclasses.MISSING, *, json: str | None = None, key: bool = False) -> Any:
+    meta = {"json": json, "key": key}
+    if isinstance(default, tuple | type(None) | str | int | float | bool) or default is dataclasses.MISSING:
+        return field(default=default, metadata=meta)
+    return field(default_factory=lambda: default, metadata=meta)
+
+
+def _json_name(f: dataclasses.Field[Any]) -> str:
+    return f.metadata.get("json") or f.name
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _load(tp: Any, value: Any, path: str, key: str | None = None) -> Any:
+    """Build a value of type ``tp`` from parsed JSON, or raise naming ``path``."""
+    origin = typing.get_origin(tp)
+    if tp is Any:
+        return value
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None:
+            return None
+        return _load(args[0], value, path, key)
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise _bad(path, "应为数组 (expected an array)", value)
+        inner = typing.get_args(tp)[0]
+        return tuple(_load(inner, v, f"{path}[{i}]") for i, v in enumerate(value))
+    if origin in (Mapping, dict):
+        if not isinstance(value, dict):
+            raise _bad(path, "expected an object", value)
+        inner = typing.get_args(tp)[1]
+        return {k: _load(inner, v, f"{path}.{k}", key=k) for k, v in value.items()}
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise _bad(path, "expected an object", value)
+        hints = _hints(tp)
+        fields = [f for f in dataclasses.fields(tp) if f.init]
+        known = {_json_name(f) for f in fields if not f.metadata.get("key")}
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise _bad(f"{path}.{unknown[0]}", "unknown key", value[unknown[0]])
+        kwargs = {}
+        for f in fields:
+            if f.metadata.get("key"):
+                kwargs[f.name] = key
+                continue
+            name = _json_name(f)
+            if name not in value:
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                    raise _bad(f"{path}.{name}", "missing required key", None)
+                continue
+            kwargs[f.name] = _load(hints[f.name], value[name], f"{path}.{name}")
+        return tp(**kwargs)
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise _bad(path, "expected true or false", value)
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _bad(path, "expected an integer", value)
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _bad(path, "expected a number", value)
+        return value
+    if tp is str:
+        if not isinstance(value, str):
+            raise _bad(path, "expected a string", value)
+        return value
+    raise TypeError(f"unsupported descriptor type {tp!r} at {path}")  # a bug in this module
+
+
+def _dump(obj: Any) -> Any:
+    """The JSON value of a typed object: the inverse of :func:`_load` (defaults are left out)."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        out = {}
+        for f in dataclasses.fields(obj):
+            if not f.init or f.metadata.get("key"):
+                continue
+            v = getattr(obj, f.name)
+            default = f.default if f.default is not dataclasses.MISSING else (
+                f.default_factory() if f.default_factory is not dataclasses.MISSING else dataclasses.MISSING)
+            if v == default:
+                continue
+            out[_json_name(f)] = _dump(v)
+        return out
+    if isinstance(obj, tuple):
+        return [_dump(v) for v in obj]
+    if isinstance(obj, Mapping):
+        return {k: _dump(v) for k, v in obj.items()}
+    return obj
+
+
+class _PathError(Exception):
+    def __init__(self, path: str, problem: str, value: Any) -> None:
+        super().__init__(path, problem, value)
+        self.path, self.problem, self.value = path, problem, value
+
+
+def _bad(path: str, problem: str, value: Any) -> _PathError:
+    return _PathError(path, problem, value)
+
+
+# --------------------------------------------------------------------------
+# The declared model: one class per object of the descriptor.
+
+
+@dataclass(frozen=True, kw_only=True)
 class Kind:
-    """An input kind (count, money, text, year) with its limits and prompts."""
+    """An input kind (count, money, text, year) with its limits and the prompts of its data validation."""
 
-    code: str
+    code: str = _f(key=True)
     label: str
-    decimals: int | None
-    min: float | None
-    max: float | None
-    max_length: int | None
+    decimals: int | None = None
+    min: float | None = None
+    max: float | None = None
+    max_length: int | None = None
     prompt_title: str
     prompt: str
     error_title: str
     error: str
 
 
-@dataclass(frozen=True)
-class Header:
-    """A row or a column of a table: its code, its label path (outer to inner), its parts if a total."""
+@dataclass(frozen=True, kw_only=True)
+class Instructions:
+    """The 填报说明 sheet: title, numbered paragraphs and the contact line (``{contact}``)."""
+
+    title: str
+    paragraphs: tuple[str, ...]
+    contact: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChecksSheet:
+    """The 校验 sheet: its title, six column headers and the pass/fail marks."""
+
+    title: str
+    headers: tuple[str, ...]
+    pass_mark: str = _f(json="pass")
+    fail_mark: str = _f(json="fail")
+
+
+@dataclass(frozen=True, kw_only=True)
+class CoverField:
+    """One field of the cover (机关名称, 报告年度, …)."""
+
+    code: str
+    label: str
+    kind: str
+    max_length: int | None = None
+    optional: bool = False
+    prompt: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Cover:
+    """The cover sheet: its fields and the wording of its status cells."""
+
+    title: str
+    fields: tuple[CoverField, ...]
+    status_label: str
+    blank_label: str
+    status_ok: str
+    status_fail: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProsePart:
+    """One prose part of a section (``s1.p1`` （一）主动公开 …)."""
+
+    code: str
+    label: str
+    optional: bool = False
+    prompt: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Section:
+    """One of the report's six sections: prose (with parts, on its own sheet) or a table."""
+
+    number: str
+    title: str
+    kind: str
+    sheet: str | None = None
+    parts: tuple[ProsePart, ...] = ()
+    table: str | None = None
+
+    @property
+    def heading(self) -> str:
+        """The section heading as printed (``一、总体情况``)."""
+        return f"{self.number}、{self.title}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Column:
+    """A column of a table block: its code, its label path (outer to inner), its parts if a total."""
 
     code: str
     path: tuple[str, ...]
-    sum_of: tuple[str, ...] = ()
+    sum_of: tuple[str, ...] = _f((), json="sum_of_columns")
+    aliases: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
+        """The innermost label."""
         return self.path[-1] if self.path else ""
 
 
-Column = Header
-Row = Header
+@dataclass(frozen=True, kw_only=True)
+class Row:
+    """A row of a table block: its code, its label path, its parts if a total, older labels it may carry."""
+
+    code: str
+    path: tuple[str, ...]
+    sum_of: tuple[str, ...] = _f((), json="sum_of_rows")
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """The innermost label."""
+        return self.path[-1] if self.path else ""
 
 
-@dataclass(frozen=True)
+Header = Column | Row
+
+
+@dataclass(frozen=True, kw_only=True)
 class Block:
     """One block of a table: an optional caption and corner, its columns and rows."""
 
-    caption: str | None
-    corner: str | None
+    caption: str | None = None
+    corner: str | None = None
     kind: str
     columns: tuple[Column, ...]
     rows: tuple[Row, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Table:
     """A table of the format (表二, 表三, 表四) on its own sheet."""
 
@@ -165,6 +377,168 @@ class Table:
         return list(seen)
 
 
+@dataclass(frozen=True, kw_only=True)
+class Figure:
+    """A figure reports quote: the sum of some cells (``received`` = 表三 一、本年新收 总计)."""
+
+    id: str
+    label: str = ""
+    sum: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Draft:
+    """A paragraph generated from figures for a prose part left empty (marked as a draft)."""
+
+    code: str = _f(key=True)
+    marker: str
+    text: str
+    zero_text: str
+    zero_when: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rollup:
+    """The roll-up workbook's extra sheets and the statuses of its inputs."""
+
+    units_sheet: str
+    sources_sheet: str
+    note: str
+    units_headers: tuple[str, ...]
+    sources_headers: tuple[str, ...]
+    chart_title: str
+    chart_figure: str
+    status: Mapping[str, str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Comparison:
+    """The year-over-year comparison appended to a report: title and four headers."""
+
+    title: str
+    headers: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProseFigure:
+    """A figure the prose may quote, the cells it must agree with and the patterns that find it."""
+
+    id: str
+    label: str
+    cells: tuple[str, ...]
+    patterns: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListedTotal:
+    """A total quoted over several listed categories (主动公开行政许可、行政处罚信息 154 条)."""
+
+    trigger: str
+    pattern: str
+    categories: Mapping[str, tuple[str, ...]]
+    min_categories: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Negation:
+    """A denial in the prose (未收到申请) that contradicts a non-zero cell."""
+
+    id: str
+    pattern: str
+    cells: tuple[str, ...]
+    label: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProseMessages:
+    """Message templates of the prose checks."""
+
+    figure: str
+    listed_total: str
+    negation: str
+    year: str
+    typo: str
+    duplicate: str
+    date: str
+    measure_word: str
+    brackets: str
+    fee_missing: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProseFees:
+    """Where and how the prose states the 信息处理费 collected (六、其他需要报告的事项)."""
+
+    part: str
+    mention: str
+    mention_pattern: str
+    amount_patterns: tuple[str, ...]
+    none_pattern: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProseChecks:
+    """Patterns that tie the prose to the tables, declared as data."""
+
+    sections: tuple[str, ...]
+    figures: tuple[ProseFigure, ...] = ()
+    listed_total: ListedTotal | None = None
+    negations: tuple[Negation, ...] = ()
+    year_pattern: str
+    plans_pattern: str = "(?!)"
+    fees: ProseFees | None = None
+    messages: ProseMessages
+
+    #: The placeholder of a number in the patterns of ``figures`` and ``listed_total``.
+    NUM: typing.ClassVar[str] = r"(?P<n>\d[\d,，]*(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)"
+
+    def compile(self, pattern: str) -> re.Pattern[str]:
+        """A declared pattern compiled, with ``{NUM}`` standing for a number."""
+        return _compile(pattern.replace("{NUM}", self.NUM))
+
+
+@functools.lru_cache(maxsize=256)
+def _compile(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RelationSpec:
+    """A declared relation: ``sum(left rows) == sum(right rows)`` in each column of a table."""
+
+    id: str
+    table: str
+    each_column: bool
+    left: tuple[str, ...]
+    right: tuple[str, ...]
+    name: str
+    message: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class DerivedRelation:
+    """The rule "a total equals the sum of its parts", with its message."""
+
+    id: str
+    name: str
+    message: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CarryOver:
+    """This year's 上年结转 row must equal last year's 结转下年度 row, column by column."""
+
+    id: str
+    table: str
+    this_year: str
+    last_year: str
+    message: str
+
+
+# --------------------------------------------------------------------------
+# Cells and labels of the computed layout.
+
+
 @dataclass(frozen=True)
 class Cell:
     """A cell the toolkit reads or writes: an input or a derived (formula) cell."""
@@ -174,7 +548,7 @@ class Cell:
     row: int
     col: int
     kind: str  # count | money | text | year
-    role: str  # input | derived
+    role: str  # input | derived | status
     label: str  # human description: row and column labels
     table: str | None = None
     row_code: str | None = None
@@ -189,20 +563,34 @@ class Cell:
 
     @property
     def ref(self) -> str:
+        """``工作表!A1``, as findings show it."""
         return cell_ref(self.sheet, self.row, self.col)
 
     @property
     def address(self) -> str:
+        """``A1`` on its sheet."""
         return a1(self.row, self.col)
 
     @property
     def name(self) -> str:
+        """The workbook's defined name of this cell."""
         return defined_name(self.code)
+
+    @property
+    def where(self) -> str:
+        """The cell described in the format's words, for messages: 「行」「列」 or 「标签」."""
+        if self.table:
+            return "".join(f"「{p}」" for p in (self.row_label, self.col_label) if p)
+        return f"「{self.label}」"
 
 
 @dataclass(frozen=True)
 class LabelCell:
-    """A fixed text cell (title, header, row label) that must stay as declared."""
+    """A fixed text cell (title, header, row label) that must stay as declared.
+
+    ``aliases`` are earlier wordings of the same label that workbooks made by
+    earlier versions carry and that still read.
+    """
 
     sheet: str
     row: int
@@ -211,64 +599,27 @@ class LabelCell:
     rowspan: int = 1
     colspan: int = 1
     role: str = "label"  # title | caption | corner | header | label | hint
+    aliases: tuple[str, ...] = ()
 
     @property
     def ref(self) -> str:
+        """``工作表!A1``, as findings show it."""
         return cell_ref(self.sheet, self.row, self.col)
 
 
 @dataclass(frozen=True)
 class Relation:
-    """A concrete relation: ``sum(left) == sum(right)``."""
+    """A concrete relation: ``sum(left) == sum(right)``, with its message template."""
 
     id: str
     name: str
     left: tuple[str, ...]
     right: tuple[str, ...]
-    message: str  # template with {left} {right} and the labels below
+    message: str  # template with {left} {right} {column} {row} {table}
     table: str
     row_label: str = ""
     col_label: str = ""
     derived: bool = False
-
-    def describe(self, left: Any, right: Any, table_title: str = "") -> str:
-        """The relation's Chinese message with both sides' values filled in."""
-        return self.message.format(
-            left=fmt_number(left),
-            right=fmt_number(right),
-            column=self.col_label,
-            row=self.row_label,
-            table=table_title,
-        )
-
-
-def plain_number(v: Any) -> Any:
-    """A number for xlsxwriter or JSON: a whole Decimal becomes int, another Decimal float; the rest as is."""
-    if isinstance(v, Decimal):
-        return int(v) if v == v.to_integral_value() else float(v)
-    return v
-
-
-def sum_cells(numbers: Mapping[str, Any], codes: Iterable[str]) -> Any:
-    """The sum of some cells' values, or None when any of them is unknown (never a silent zero)."""
-    vals = [numbers.get(c) for c in codes]
-    return None if any(v is None for v in vals) else sum(vals, 0)
-
-
-def fmt_number(value: Any) -> str:
-    """Format a number for a Chinese message: integers without ``.0``."""
-    if value is None:
-        return "（空）"
-    if isinstance(value, Decimal):
-        value = value.normalize()
-        return format(value, "f")
-    if isinstance(value, float):
-        if value != value:  # NaN
-            return "（无法计算）"
-        if value.is_integer():
-            return str(int(value))
-        return format(round(value, 6), "g")
-    return str(value)
 
 
 # --------------------------------------------------------------------------
@@ -309,36 +660,48 @@ class Layout:
     meta_rows: tuple[str, ...]
 
     def sheet(self, name: str) -> SheetLayout:
+        """The layout of the sheet with this name."""
         for s in self.sheets:
             if s.name == name:
                 return s
         raise KeyError(name)
 
 
-@dataclass(frozen=True, eq=False)
+#: The sheet roles every format must name in ``sheets``.
+SHEET_ROLES = ("instructions", "cover", "checks", "meta")
+#: The rows of the hidden metadata sheet, in order.
+META_ROWS = ("format_id", "format_version", "format_name", "toolkit_version", "layout_fingerprint")
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
 class ReportFormat:
-    """One version of the report format, loaded from its JSON descriptor."""
+    """One version of the report format, loaded from its JSON descriptor (every section typed)."""
 
     format_id: str
     version: str
     name: str
-    basis: str
+    basis: str = ""
     first_year: int
     last_year: int
     report_title: str
     kinds: Mapping[str, Kind]
-    sheet_names: Mapping[str, str]
-    instructions_title: str
-    instructions: tuple[str, ...]
-    cover: Mapping[str, Any]
-    sections: tuple[Mapping[str, Any], ...]
-    tables: tuple[Table, ...]
-    relations: tuple[Relation, ...]
-    carry_over: Mapping[str, Any]
+    sheet_names: Mapping[str, str] = _f(json="sheets")
+    instructions: Instructions
     table_hint: str
-    checks: Mapping[str, Any]
-    descriptor: Mapping[str, Any] = field(repr=False, compare=False)
-    source: str = ""
+    checks: ChecksSheet
+    cover: Cover
+    sections: tuple[Section, ...]
+    tables: tuple[Table, ...]
+    key_figures: tuple[Figure, ...] = ()
+    draft_figures: tuple[Figure, ...] = ()
+    drafts: Mapping[str, Draft] = _f({})
+    rollup: Rollup
+    comparison: Comparison
+    prose_checks: ProseChecks | None = None
+    relation_specs: tuple[RelationSpec, ...] = _f((), json="relations")
+    derived_relation: DerivedRelation
+    carry_over: CarryOver | None = None
+    source: str = field(default="", init=False, compare=False)
 
     # ---- lookups -----------------------------------------------------------
 
@@ -350,9 +713,19 @@ class ReportFormat:
         raise KeyError(code)
 
     @functools.cached_property
+    def figures(self) -> dict[str, Figure]:
+        """Every declared figure (key figures and draft figures) by id."""
+        return {f.id: f for f in (*self.key_figures, *self.draft_figures)}
+
+    @functools.cached_property
     def layout(self) -> Layout:
         """The computed layout (positions of every label and cell)."""
         return _build_layout(self)
+
+    @functools.cached_property
+    def relations(self) -> tuple[Relation, ...]:
+        """Every concrete relation: the declared ones per column, then "total = sum of parts" per derived cell."""
+        return _relations(self)
 
     @functools.cached_property
     def check_rows(self) -> tuple[CheckRow, ...]:
@@ -379,16 +752,12 @@ class ReportFormat:
     def derived_codes(self) -> tuple[str, ...]:
         """Derived codes in an order where every cell comes after its parts."""
         pending = {c: self.cells[c].sum_of for c in self.number_codes if self.cells[c].role == "derived"}
-        for c, parts in pending.items():
-            unknown = [p for p in parts if p not in self.cells]
-            if unknown:
-                raise FormatError(f"{self.source}: {c} sums unknown cell {unknown[0]}")
         done: list[str] = []
         known = set(self.input_codes)
         while pending:
             ready = [c for c, parts in pending.items() if all(p in known for p in parts)]
             if not ready:
-                raise FormatError(f"derived cells form a cycle: {sorted(pending)}")
+                raise FormatError(f"{self.source}: derived cells form a cycle or sum unknown cells: {sorted(pending)}")
             for c in ready:
                 done.append(c)
                 known.add(c)
@@ -407,6 +776,11 @@ class ReportFormat:
                 and not c.code.startswith("cover.")}
 
     @functools.cached_property
+    def scale(self) -> int:
+        """The one integer scale of exact arithmetic: 10 ** the most decimals any number kind allows."""
+        return 10 ** max((k.decimals or 0) for k in self.kinds.values() if k.code in ("count", "money"))
+
+    @functools.cached_property
     def fingerprint(self) -> str:
         """A hash of the layout: sheet names, labels and cell positions.
 
@@ -414,156 +788,265 @@ class ReportFormat:
         places.  It is stored in the metadata sheet so the reader can tell a
         template of this exact layout from another version.
         """
+        return self._fingerprint(older=False)
+
+    @functools.cached_property
+    def accepted_fingerprints(self) -> frozenset[str]:
+        """This layout's fingerprint and the one of the same layout under its older label wordings."""
+        return frozenset({self.fingerprint, self._fingerprint(older=True)})
+
+    def _fingerprint(self, older: bool) -> str:
         h = hashlib.sha256()
         h.update(f"{self.format_id}/{self.version}\n".encode())
         for s in self.layout.sheets:
             h.update(f"S|{s.name}\n".encode())
             for lab in s.labels:
-                h.update(f"L|{lab.row}|{lab.col}|{lab.text}\n".encode())
+                text = lab.aliases[0] if older and lab.aliases else lab.text
+                h.update(f"L|{lab.row}|{lab.col}|{text}\n".encode())
             for c in s.cells:
                 h.update(f"C|{c.code}|{c.row}|{c.col}|{c.kind}|{c.role}\n".encode())
         return h.hexdigest()[:16]
-
-    def compute(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        """Return every numeric cell's value: inputs (blank as 0) and derived totals.
-
-        Counts stay ``int`` and money stays ``Decimal`` when given so, so the
-        cached results written into a workbook are exact.
-        """
-        out: dict[str, Any] = {}
-        for code in self.input_codes:
-            v = values.get(code)
-            out[code] = 0 if v is None else v
-        for code in self.derived_codes:
-            out[code] = sum((out[p] for p in self.cells[code].sum_of), 0)
-        return out
 
     def title_for(self, org: str, year: Any) -> str:
         """The report's title for an organisation and year, in the format's wording."""
         return self.report_title.format(org=org or "", year=year if year not in (None, "") else "")
 
     def to_descriptor(self) -> dict[str, Any]:
-        """Return the JSON descriptor this format was loaded from (round-trips)."""
-        return json.loads(json.dumps(self.descriptor))
+        """The JSON descriptor of this format, serialised from the typed objects (round-trips)."""
+        return _dump(self)
 
 
 # --------------------------------------------------------------------------
-# Loading and validating a descriptor.
-
-
-def _kind(code: str, d: Mapping[str, Any]) -> Kind:
-    return Kind(
-        code=code,
-        label=d["label"],
-        decimals=d.get("decimals"),
-        min=d.get("min", 0 if code in ("count", "money") else None),
-        max=d.get("max"),
-        max_length=d.get("max_length"),
-        prompt_title=d["prompt_title"],
-        prompt=d["prompt"],
-        error_title=d["error_title"],
-        error=d["error"],
-    )
-
-
-def _table(d: Mapping[str, Any]) -> Table:
-    blocks = []
-    for b in d["blocks"]:
-        cols = tuple(
-            Column(c["code"], tuple(c["path"]), tuple(c.get("sum_of_columns", ()))) for c in b["columns"]
-        )
-        rows = tuple(Row(r["code"], tuple(r["path"]), tuple(r.get("sum_of_rows", ()))) for r in b["rows"])
-        blocks.append(Block(b.get("caption"), b.get("corner"), b["kind"], cols, rows))
-    return Table(d["code"], d["sheet"], d["title"], int(d["width"]), tuple(blocks))
+# Loading and checking a descriptor.
 
 
 def from_descriptor(d: Mapping[str, Any], source: str = "") -> ReportFormat:
-    """Build and validate a :class:`ReportFormat` from a parsed descriptor."""
+    """Build a :class:`ReportFormat` from a parsed descriptor and check every cross-reference.
+
+    Any mistake raises :class:`FormatError` naming the file, the JSON path and
+    the bad value:
+
+    >>> d = load_format("2021").to_descriptor()
+    >>> d["key_figures"][0]["sum"] = ["t3.r99.c7"]
+    >>> from_descriptor(d, "x.json")
+    Traceback (most recent call last):
+    ...
+    govinfo_xlsx.format.FormatError: x.json: $.key_figures[0].sum[0]: unknown cell code: 't3.r99.c7'
+    """
     try:
-        kinds = {k: _kind(k, v) for k, v in d["kinds"].items()}
-        tables = tuple(_table(t) for t in d["tables"])
-        fmt = ReportFormat(
-            format_id=d["format_id"],
-            version=str(d["version"]),
-            name=d["name"],
-            basis=d.get("basis", ""),
-            first_year=int(d["first_year"]),
-            last_year=int(d["last_year"]),
-            report_title=d["report_title"],
-            kinds=kinds,
-            sheet_names=dict(d["sheets"]),
-            instructions_title=d["instructions"]["title"],
-            instructions=tuple(d["instructions"]["paragraphs"]),
-            cover=d["cover"],
-            sections=tuple(d["sections"]),
-            tables=tables,
-            relations=(),
-            carry_over=d.get("carry_over", {}),
-            table_hint=d["table_hint"],
-            checks=d["checks"],
-            descriptor=d,
-            source=source,
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise FormatError(f"{source}: malformed format descriptor: {exc!r}") from exc
-    object.__setattr__(fmt, "relations", _relations(fmt, d))
-    _check(fmt)
+        fmt = _load(ReportFormat, dict(d), "$")
+        object.__setattr__(fmt, "source", source)
+        _check(fmt)
+    except _PathError as exc:
+        raise FormatError(f"{source}: {exc.path}: {exc.problem}: {exc.value!r}") from None
     return fmt
 
 
-def _relations(fmt: ReportFormat, d: Mapping[str, Any]) -> tuple[Relation, ...]:
+def _relations(fmt: ReportFormat) -> tuple[Relation, ...]:
     out: list[Relation] = []
-    for r in d.get("relations", ()):
-        table = fmt.table(r["table"])
-        if not r.get("each_column"):
-            raise FormatError(f"relation {r['id']}: only each_column relations are supported")
+    for r in fmt.relation_specs:
+        table = fmt.table(r.table)
         for col in table.blocks[0].columns:
             out.append(Relation(
-                id=r["id"], name=r["name"], table=table.code,
-                left=tuple(f"{table.code}.{x}.{col.code}" for x in r["left"]),
-                right=tuple(f"{table.code}.{x}.{col.code}" for x in r["right"]),
-                message=r["message"], col_label=col.label,
+                id=r.id, name=r.name, table=table.code,
+                left=tuple(f"{table.code}.{x}.{col.code}" for x in r.left),
+                right=tuple(f"{table.code}.{x}.{col.code}" for x in r.right),
+                message=r.message, col_label=col.label,
             ))
-    dr = d["derived_relation"]
+    dr = fmt.derived_relation
     for code in fmt.derived_codes:
         cell = fmt.cells[code]
         out.append(Relation(
-            id=dr["id"], name=dr["name"], table=cell.table or "",
-            left=(code,), right=cell.sum_of, message=dr["message"],
+            id=dr.id, name=dr.name, table=cell.table or "",
+            left=(code,), right=cell.sum_of, message=dr.message,
             row_label=cell.row_label, col_label=cell.col_label, derived=True,
         ))
     return tuple(out)
 
 
+def _placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
 def _check(fmt: ReportFormat) -> None:
-    """Validate the cross-references of a descriptor (a malformed file fails loudly)."""
-    codes = set()
-    for c in fmt.cells.values():
-        if c.code in codes:
-            raise FormatError(f"{fmt.source}: duplicate cell code {c.code}")
-        codes.add(c.code)
-        if c.kind not in fmt.kinds:
-            raise FormatError(f"{fmt.source}: cell {c.code} has unknown kind {c.kind}")
-        for p in c.sum_of:
-            if p not in fmt.cells:
-                raise FormatError(f"{fmt.source}: {c.code} sums unknown cell {p}")
-    for r in fmt.relations:
-        for code in r.left + r.right:
-            if code not in fmt.cells:
-                raise FormatError(f"{fmt.source}: relation {r.id} names unknown cell {code}")
-    names = [s.name for s in fmt.layout.sheets]
-    if len(set(names)) != len(names):
-        raise FormatError(f"{fmt.source}: duplicate sheet names")
-    for n in names:
-        if len(n) > 31 or any(ch in n for ch in "[]:*?/\\"):
-            raise FormatError(f"{fmt.source}: invalid sheet name {n!r}")
+    """Check what types alone cannot: codes, ids, counts, patterns and templates that must agree."""
+
+    def template(path: str, text: str, allowed: Iterable[str]) -> None:
+        try:
+            names = _placeholders(text)
+        except ValueError:
+            raise _bad(path, "malformed message template", text) from None
+        unknown = names - set(allowed)
+        if unknown:
+            raise _bad(path, f"unknown placeholder {{{sorted(unknown)[0]}}}", text)
+
+    def pattern(path: str, text: str, needs_num: bool = False) -> None:
+        if needs_num and "{NUM}" not in text:
+            raise _bad(path, "pattern lacks {NUM}", text)
+        try:
+            re.compile(text.replace("{NUM}", ProseChecks.NUM))
+        except re.error as exc:
+            raise _bad(path, f"bad regular expression ({exc})", text) from None
+
+    def count(path: str, items: tuple[Any, ...], n: int) -> None:
+        if len(items) != n:
+            raise _bad(path, f"expected {n} items, found {len(items)}", list(items))
+
+    def one_of(path: str, value: str, allowed: Iterable[str], what: str) -> None:
+        if value not in set(allowed):
+            raise _bad(path, f"unknown {what}", value)
+
+    if fmt.first_year > fmt.last_year:
+        raise _bad("$.first_year", "after last_year", fmt.first_year)
+    for code in ("count", "money"):
+        one_of("$.kinds", code, fmt.kinds, "kind (count and money are required)")
     for k in fmt.kinds.values():
-        if len(k.prompt_title) > 32 or len(k.prompt) > 255 or len(k.error_title) > 32 or len(k.error) > 255:
-            raise FormatError(f"{fmt.source}: prompt of kind {k.code} too long for Excel")
-    for c in fmt.cells.values():
-        if len(c.prompt) > 255:
-            raise FormatError(f"{fmt.source}: prompt of {c.code} too long for Excel (255)")
+        for name, limit in (("prompt_title", 32), ("prompt", 255), ("error_title", 32), ("error", 255)):
+            if len(getattr(k, name)) > limit:  # Excel drops a data validation whose texts are longer
+                raise _bad(f"$.kinds.{k.code}.{name}", f"longer than Excel's {limit} characters", getattr(k, name))
+    for role in SHEET_ROLES:
+        one_of("$.sheets", role, fmt.sheet_names, "sheet role (instructions, cover, checks, meta are required)")
+    template("$.report_title", fmt.report_title, ("org", "year"))
+    template("$.instructions.contact", fmt.instructions.contact, ("contact",))
+    count("$.checks.headers", fmt.checks.headers, 6)
+    template("$.cover.status_fail", fmt.cover.status_fail, ("n",))
+    cover_codes = [f.code for f in fmt.cover.fields]
+    for need in ("org", "year"):
+        one_of("$.cover.fields", need, cover_codes, "cover field (org and year are required)")
+    for i, cf in enumerate(fmt.cover.fields):
+        one_of(f"$.cover.fields[{i}].kind", cf.kind, fmt.kinds, "kind")
+        if len(cf.prompt) > 255:
+            raise _bad(f"$.cover.fields[{i}].prompt", "longer than Excel's 255 characters", cf.prompt)
+    table_codes = [t.code for t in fmt.tables]
+    for i, sec in enumerate(fmt.sections):
+        p = f"$.sections[{i}]"
+        one_of(f"{p}.kind", sec.kind, ("prose", "table"), "section kind")
+        if sec.kind == "table":
+            one_of(f"{p}.table", sec.table or "", table_codes, "table")
+        elif not sec.sheet or not sec.parts:
+            raise _bad(p, "a prose section needs a sheet and parts", sec.title)
+        for j, part in enumerate(sec.parts):
+            if len(part.prompt) > 255:
+                raise _bad(f"{p}.parts[{j}].prompt", "longer than Excel's 255 characters", part.prompt)
+    for i, t in enumerate(fmt.tables):
+        for j, b in enumerate(t.blocks):
+            one_of(f"$.tables[{i}].blocks[{j}].kind", b.kind, fmt.kinds, "kind")
+            cols = [c.code for c in b.columns]
+            rows = [r.code for r in b.rows]
+            for k, c in enumerate(b.columns):
+                for x in c.sum_of:
+                    one_of(f"$.tables[{i}].blocks[{j}].columns[{k}].sum_of_columns", x, cols, "column")
+            for k, r in enumerate(b.rows):
+                for x in r.sum_of:
+                    one_of(f"$.tables[{i}].blocks[{j}].rows[{k}].sum_of_rows", x, rows, "row")
+            if len(b.columns) > t.width:
+                raise _bad(f"$.tables[{i}].blocks[{j}].columns", f"more columns than the table's width {t.width}",
+                           cols)
+
+    # Layout-level checks: unique codes and sheet names (the layout is computed here once).
+    seen: set[str] = set()
+    for s in fmt.layout.sheets:
+        for c in s.cells:
+            if c.code in seen:
+                raise _bad("$", "duplicate cell code", c.code)
+            seen.add(c.code)
+    names = [s.name for s in fmt.layout.sheets]
+    for n in names:
+        if names.count(n) > 1:
+            raise _bad("$.sheets", "duplicate sheet name", n)
+        if len(n) > 31 or any(ch in n for ch in "[]:*?/\\"):
+            raise _bad("$.sheets", "illegal Excel sheet name", n)
     fmt.derived_codes  # noqa: B018 - raises on cycles
+
+    numbers = set(fmt.number_codes)
+    prose = set(fmt.prose_cells)
+
+    def cells(path: str, codes: tuple[str, ...]) -> None:
+        for k, c in enumerate(codes):
+            one_of(f"{path}[{k}]", c, numbers, "cell code")
+
+    figure_ids: list[str] = []
+    for key in ("key_figures", "draft_figures"):
+        for i, fig in enumerate(getattr(fmt, key)):
+            cells(f"$.{key}[{i}].sum", fig.sum)
+            if fig.id in figure_ids:
+                raise _bad(f"$.{key}[{i}].id", "duplicate figure id", fig.id)
+            figure_ids.append(fig.id)
+    for code, dr in fmt.drafts.items():
+        one_of("$.drafts", code, prose, "prose part")
+        template(f"$.drafts.{code}.text", dr.text, figure_ids)
+        for k, fid in enumerate(dr.zero_when):
+            one_of(f"$.drafts.{code}.zero_when[{k}]", fid, figure_ids, "figure")
+    ru = fmt.rollup
+    one_of("$.rollup.chart_figure", ru.chart_figure, [f.id for f in fmt.key_figures], "key figure")
+    count("$.rollup.units_headers", ru.units_headers, 4)
+    count("$.rollup.sources_headers", ru.sources_headers, 6)
+    template("$.rollup.note", ru.note, ("n",))
+    count("$.comparison.headers", fmt.comparison.headers, 4)
+    for k, h in enumerate(fmt.comparison.headers):
+        template(f"$.comparison.headers[{k}]", h, ("prev", "this"))
+
+    for i, r in enumerate(fmt.relation_specs):
+        p = f"$.relations[{i}]"
+        one_of(f"{p}.table", r.table, table_codes, "table")
+        if not r.each_column:
+            raise _bad(f"{p}.each_column", "only each_column relations are supported", r.each_column)
+        t = fmt.table(r.table)
+        rows = [row.code for row in t.blocks[0].rows]
+        for side in ("left", "right"):
+            for k, x in enumerate(getattr(r, side)):
+                one_of(f"{p}.{side}[{k}]", x, rows, "row")
+        template(f"{p}.message", r.message, ("left", "right", "column", "row", "table"))
+    template("$.derived_relation.message", fmt.derived_relation.message, ("left", "right", "column", "row", "table"))
+    if fmt.carry_over is not None:
+        co = fmt.carry_over
+        one_of("$.carry_over.table", co.table, table_codes, "table")
+        rows = [row.code for row in fmt.table(co.table).blocks[0].rows]
+        one_of("$.carry_over.this_year", co.this_year, rows, "row")
+        one_of("$.carry_over.last_year", co.last_year, rows, "row")
+        template("$.carry_over.message", co.message, ("left", "right", "column"))
+
+    pc = fmt.prose_checks
+    if pc is not None:
+        for k, code in enumerate(pc.sections):
+            one_of(f"$.prose_checks.sections[{k}]", code, prose, "prose part")
+        for i, fig in enumerate(pc.figures):
+            cells(f"$.prose_checks.figures[{i}].cells", fig.cells)
+            for k, pat in enumerate(fig.patterns):
+                pattern(f"$.prose_checks.figures[{i}].patterns[{k}]", pat, needs_num=True)
+        if pc.listed_total is not None:
+            lt = pc.listed_total
+            pattern("$.prose_checks.listed_total.pattern", lt.pattern, needs_num=True)
+            if "(?P<list>" not in lt.pattern:
+                raise _bad("$.prose_checks.listed_total.pattern", "pattern lacks the group (?P<list>…)", lt.pattern)
+            for name, codes in lt.categories.items():
+                cells(f"$.prose_checks.listed_total.categories.{name}", codes)
+        for i, neg in enumerate(pc.negations):
+            pattern(f"$.prose_checks.negations[{i}].pattern", neg.pattern)
+            cells(f"$.prose_checks.negations[{i}].cells", neg.cells)
+        pattern("$.prose_checks.year_pattern", pc.year_pattern)
+        if "(?P<year>" not in pc.year_pattern:
+            raise _bad("$.prose_checks.year_pattern", "pattern lacks the group (?P<year>…)", pc.year_pattern)
+        pattern("$.prose_checks.plans_pattern", pc.plans_pattern)
+        msgs = pc.messages
+        template("$.prose_checks.messages.figure", msgs.figure, ("part", "sentence", "label", "said", "table_ref",
+                                                                  "actual"))
+        template("$.prose_checks.messages.listed_total", msgs.listed_total,
+                 ("part", "sentence", "cats", "said", "actual", "detail"))
+        template("$.prose_checks.messages.negation", msgs.negation, ("part", "sentence", "table_ref", "actual"))
+        template("$.prose_checks.messages.year", msgs.year, ("part", "sentence", "said", "year"))
+        template("$.prose_checks.messages.typo", msgs.typo, ("part", "context", "typo", "term"))
+        for key in ("duplicate", "date", "measure_word", "brackets"):
+            template(f"$.prose_checks.messages.{key}", getattr(msgs, key), ("part", "context", "text", "problem"))
+        template("$.prose_checks.messages.fee_missing", msgs.fee_missing, ("part",))
+        if pc.fees is not None:
+            one_of("$.prose_checks.fees.part", pc.fees.part, pc.sections, "prose part")
+            pattern("$.prose_checks.fees.mention_pattern", pc.fees.mention_pattern)
+            pattern("$.prose_checks.fees.none_pattern", pc.fees.none_pattern)
+            for k, pat in enumerate(pc.fees.amount_patterns):
+                pattern(f"$.prose_checks.fees.amount_patterns[{k}]", pat, needs_num=True)
+                if "(?P<unit>" not in pat:
+                    raise _bad(f"$.prose_checks.fees.amount_patterns[{k}]", "pattern lacks the group (?P<unit>…)", pat)
 
 
 # --------------------------------------------------------------------------
@@ -638,15 +1121,19 @@ def _table_sheet(fmt: ReportFormat, table: Table) -> SheetLayout:
             labels.append(LabelCell(table.sheet, r, 0, block.corner, rowspan=hdepth, colspan=depth, role="corner"))
         for pos, level, along, across, text in _spans([c.path for c in block.columns], hdepth):
             colspan = sum(spans[pos: pos + along])
+            col = block.columns[pos]
             labels.append(LabelCell(table.sheet, r + level, starts[pos], text, rowspan=across,
-                                    colspan=colspan, role="header"))
+                                    colspan=colspan, role="header",
+                                    aliases=col.aliases if level == len(col.path) - 1 else ()))
         r += hdepth
         if header_end == 2:
             header_end = r
         body_top = r
         for pos, level, along, across, text in _spans([row.path for row in block.rows], depth):
+            row = block.rows[pos]
             labels.append(LabelCell(table.sheet, body_top + pos, level, text, rowspan=along,
-                                    colspan=across, role="label"))
+                                    colspan=across, role="label",
+                                    aliases=row.aliases if level == len(row.path) - 1 else ()))
         for i, row in enumerate(block.rows):
             for j, col in enumerate(block.columns):
                 code = f"{table.code}.{row.code}.{col.code}"
@@ -677,56 +1164,51 @@ def _build_layout(fmt: ReportFormat) -> Layout:
     sheets: list[SheetLayout] = []
     sn = fmt.sheet_names
     # Instructions
-    ins = [LabelCell(sn["instructions"], 0, 0, fmt.instructions_title, role="title")]
-    for i, p in enumerate(fmt.instructions):
+    ins = [LabelCell(sn["instructions"], 0, 0, fmt.instructions.title, role="title")]
+    for i, p in enumerate(fmt.instructions.paragraphs):
         ins.append(LabelCell(sn["instructions"], 2 + i, 0, p, role="hint"))
     sheets.append(SheetLayout(sn["instructions"], "instructions", tuple(ins), (), n_cols=1))
     # Cover
     cv = fmt.cover
-    labels = [LabelCell(sn["cover"], 0, 0, cv["title"], colspan=2, role="title")]
+    labels = [LabelCell(sn["cover"], 0, 0, cv.title, colspan=2, role="title")]
     cells: list[Cell] = []
     r = 2
-    for f in cv["fields"]:
-        labels.append(LabelCell(sn["cover"], r, 0, f["label"], role="label"))
-        cells.append(Cell(code=f"cover.{f['code']}", sheet=sn["cover"], row=r, col=1, kind=f["kind"],
-                          role="input", label=f["label"], prompt=f.get("prompt", ""),
-                          optional=bool(f.get("optional"))))
+    for f in cv.fields:
+        labels.append(LabelCell(sn["cover"], r, 0, f.label, role="label"))
+        cells.append(Cell(code=f"cover.{f.code}", sheet=sn["cover"], row=r, col=1, kind=f.kind,
+                          role="input", label=f.label, prompt=f.prompt, optional=f.optional))
         r += 1
     r += 1
-    labels.append(LabelCell(sn["cover"], r, 0, cv["status_label"], role="label"))
+    labels.append(LabelCell(sn["cover"], r, 0, cv.status_label, role="label"))
     status = Cell(code="cover.status", sheet=sn["cover"], row=r, col=1, kind="text", role="status",
-                  label=cv["status_label"])
-    labels.append(LabelCell(sn["cover"], r + 1, 0, cv["blank_label"], role="label"))
+                  label=cv.status_label)
+    labels.append(LabelCell(sn["cover"], r + 1, 0, cv.blank_label, role="label"))
     blank = Cell(code="cover.blank", sheet=sn["cover"], row=r + 1, col=1, kind="count", role="status",
-                 label=cv["blank_label"])
+                 label=cv.blank_label)
     sheets.append(SheetLayout(sn["cover"], "cover", tuple(labels), tuple(cells), n_cols=2))
     # Sections in report order: prose sheets and table sheets
     for sec in fmt.sections:
-        if sec["kind"] == "table":
-            sheets.append(_table_sheet(fmt, fmt.table(sec["table"])))
+        if sec.kind == "table":
+            sheets.append(_table_sheet(fmt, fmt.table(sec.table or "")))
             continue
-        name = sec["sheet"]
-        labels = [LabelCell(name, 0, 0, f"{sec['number']}、{sec['title']}", colspan=2, role="title")]
+        name = sec.sheet or ""
+        labels = [LabelCell(name, 0, 0, sec.heading, colspan=2, role="title")]
         cells = []
-        for i, part in enumerate(sec["parts"]):
-            labels.append(LabelCell(name, 2 + i, 0, part["label"], role="label"))
-            cells.append(Cell(code=part["code"], sheet=name, row=2 + i, col=1, kind="text", role="input",
-                              label=part["label"], optional=bool(part.get("optional")),
-                              prompt=part.get("prompt", "")))
-        sheets.append(SheetLayout(name, "prose", tuple(labels), tuple(cells), n_cols=2,
-                                  section=sec["number"]))
+        for i, part in enumerate(sec.parts):
+            labels.append(LabelCell(name, 2 + i, 0, part.label, role="label"))
+            cells.append(Cell(code=part.code, sheet=name, row=2 + i, col=1, kind="text", role="input",
+                              label=part.label, optional=part.optional, prompt=part.prompt))
+        sheets.append(SheetLayout(name, "prose", tuple(labels), tuple(cells), n_cols=2, section=sec.number))
     # Checks and meta
     checks_sheet = sn["checks"]
-    heads = fmt.checks["headers"]
-    labels = [LabelCell(checks_sheet, 0, 0, fmt.checks["title"], colspan=len(heads), role="title")]
+    heads = fmt.checks.headers
+    labels = [LabelCell(checks_sheet, 0, 0, fmt.checks.title, colspan=len(heads), role="title")]
     for j, h in enumerate(heads):
         labels.append(LabelCell(checks_sheet, 2, j, h, role="header"))
     sheets.append(SheetLayout(checks_sheet, "checks", tuple(labels), (), header_rows=3, n_cols=len(heads)))
-    meta_rows = ("format_id", "format_version", "format_name", "toolkit_version", "year", "org",
-                 "layout_fingerprint")
     sheets.append(SheetLayout(sn["meta"], "meta", (), (), n_cols=2))
     return Layout(tuple(sheets), checks_result_col=len(heads) - 1, checks_first_row=3,
-                  status_cell=status, blank_cell=blank, meta_rows=meta_rows)
+                  status_cell=status, blank_cell=blank, meta_rows=META_ROWS)
 
 
 # --------------------------------------------------------------------------
@@ -766,7 +1248,10 @@ def _load_formats(extra: str) -> dict[tuple[str, str], ReportFormat]:
         for entry in sorted(folder.iterdir(), key=lambda p: p.name):
             if not entry.name.endswith(".json"):
                 continue
-            d = json.loads(entry.read_text(encoding="utf-8"))
+            try:
+                d = json.loads(entry.read_text(encoding="utf-8"))
+            except ValueError as exc:
+                raise FormatError(f"{entry.name}: not valid JSON ({exc})") from None
             fmt = from_descriptor(d, source=entry.name)
             out[(fmt.format_id, fmt.version)] = fmt
     if not out:

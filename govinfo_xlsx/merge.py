@@ -24,16 +24,14 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from . import settings
 from ._io import same_file
 from .errors import WorkbookError
 from .format import ReportFormat, a1, load_format
+from .numbers import fmt_number, plain_number, sum_evaluations
 from .reader import FilledWorkbook, read_workbook
 from .validate import validate_many
 
@@ -54,31 +52,12 @@ class UnitRecord:
     year: int | None = None
     errors: int = 0
     warnings: int = 0
-    vector: np.ndarray | None = field(default=None, repr=False)  # scaled ints, by fmt.input_codes
+    vector: tuple[int | None, ...] | None = field(default=None, repr=False)  # Evaluation.input_units()
 
     def to_dict(self, status_labels: dict[str, str]) -> dict[str, Any]:
         return {"file": self.path, "org": self.org, "year": self.year, "status": self.status,
                 "status_text": status_labels.get(self.status, self.status), "reason": self.reason,
                 "errors": self.errors, "warnings": self.warnings}
-
-
-def _scales(fmt: ReportFormat) -> np.ndarray:
-    return np.array([10 ** (fmt.kinds[fmt.cells[c].kind].decimals or 0) for c in fmt.input_codes], dtype=np.int64)
-
-
-def _vector(wb: FilledWorkbook, scales: np.ndarray) -> np.ndarray:
-    vals = []
-    for code, scale in zip(wb.format.input_codes, scales, strict=True):
-        v = wb.values.get(code)
-        vals.append(0 if v is None else int(Decimal(str(v)) * int(scale)))
-    return np.array(vals, dtype=np.int64)
-
-
-def _unscale(fmt: ReportFormat, vector: np.ndarray) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for code, v, scale in zip(fmt.input_codes, vector.tolist(), _scales(fmt).tolist(), strict=True):
-        out[code] = v if scale == 1 else (Decimal(v) / Decimal(scale)).normalize() if v else Decimal(0)
-    return out
 
 
 def _summarise(messages: Iterable[str], limit: int = 3) -> str:
@@ -110,7 +89,6 @@ def _read_chunk(args: tuple[list[str], int | None]) -> list[UnitRecord]:
         books.append(wb)
     if books:
         fmt = load_format()
-        scales = _scales(fmt)
         for i, wb, rep in zip(index, books, validate_many(books, year=year, proofread=False), strict=True):
             rec = out[i]
             rec.errors, rec.warnings = len(rep.errors), len(rep.warnings)
@@ -129,7 +107,7 @@ def _read_chunk(args: tuple[list[str], int | None]) -> list[UnitRecord]:
                 rec.status, rec.reason = "no-org", "封面未填写机关名称，无法确认是哪个单位"
             else:
                 rec.status = "ok"
-                rec.vector = _vector(wb, scales)
+                rec.vector = wb.evaluation.input_units()
     return out
 
 
@@ -262,7 +240,7 @@ class MergeResult:
 
     def status_labels(self) -> dict[str, str]:
         """Chinese names of the statuses, from the format file."""
-        return dict(self.format.descriptor["rollup"]["status"])
+        return dict(self.format.rollup.status)
 
     def to_dict(self) -> dict[str, Any]:
         labels = self.status_labels()
@@ -390,14 +368,15 @@ def merge(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike[st
                 g.status, g.vector = "duplicate", None
                 g.reason = (f"机关名称“{g.org}”在 {len(group)} 个文件中出现（{names}），均未汇总，"
                             f"请确认保留哪一份{also}")
-    total = np.zeros(len(fmt.input_codes), dtype=np.int64)
+    vectors = []
     for r in records:
-        if r.status == "ok":
+        if r.status == "ok" and r.vector is not None:
             r.status = "merged"
-            total += r.vector
+            vectors.append(r.vector)
     units = records + skipped
-    summed = _unscale(fmt, total)
-    result = MergeResult(fmt, str(output), year, org, units, fmt.compute(summed), roster_names)
+    total = sum_evaluations(fmt, vectors)
+    summed = {c: total.value(c) for c in fmt.input_codes}
+    result = MergeResult(fmt, str(output), year, org, units, total.numbers(), roster_names)
     if roster_names is not None:
         expected = {_norm_name(n): n for n in roster_names}
         merged_names = {_norm_name(u.org): u.org for u in result.merged}
@@ -419,42 +398,25 @@ def merge(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike[st
     return result
 
 
-def _key_figure_matrix(fmt: ReportFormat) -> np.ndarray:
-    """Key figures as linear combinations of the (scaled) inputs: (n_figures, n_inputs)."""
-    from .validate import _matrices
-
-    m = _matrices(fmt)
-    row = {c: i for i, c in enumerate(m.all_codes)}
-    scales = _scales(fmt).astype(float)
-    return np.vstack([sum((m.derive[row[c]] for c in f["sum"]), np.zeros(len(m.inputs))) / scales
-                      for f in fmt.descriptor["key_figures"]])
-
-
-def _key_figures_many(fmt: ReportFormat, vectors: list[np.ndarray]) -> list[dict[str, Any]]:
-    """Key figures of many units at once (one matrix product)."""
-    if not vectors:
-        return []
-    figs = np.vstack(vectors).astype(float) @ _key_figure_matrix(fmt).T
-    ids = [f["id"] for f in fmt.descriptor["key_figures"]]
-    decimals = [max((fmt.kinds[fmt.cells[c].kind].decimals or 0) for c in f["sum"])
-                for f in fmt.descriptor["key_figures"]]
-    return [{i: (int(round(v)) if d == 0 else round(float(v), d)) for i, v, d in zip(ids, row, decimals, strict=True)}
-            for row in figs]
+def _key_figures_many(fmt: ReportFormat, vectors: list[tuple[int | None, ...]]) -> list[dict[str, Any]]:
+    """Key figures of many units, each from its input vector."""
+    ids = [f.id for f in fmt.key_figures]
+    return [sum_evaluations(fmt, [v]).figures(ids) for v in vectors]
 
 
 def _write_rollup(result: MergeResult, values: dict[str, Any]) -> None:
     from .template import write_workbook
 
     fmt = result.format
-    spec = fmt.descriptor["rollup"]
+    spec = fmt.rollup
     labels = result.status_labels()
-    figures = fmt.descriptor["key_figures"]
+    figures = fmt.key_figures
     merged = result.merged
-    note = spec["note"].format(n=len(merged)) + "：" + "、".join(u.org for u in merged)
+    note = spec.note.format(n=len(merged)) + "：" + "、".join(u.org for u in merged)
 
     def extra(wb: Any, st: Any) -> None:
-        ws = wb.add_worksheet(spec["units_sheet"])
-        heads = list(spec["units_headers"][:3]) + [f["label"] for f in figures] + [spec["units_headers"][3]]
+        ws = wb.add_worksheet(spec.units_sheet)
+        heads = list(spec.units_headers[:3]) + [f.label for f in figures] + [spec.units_headers[3]]
         for j, h in enumerate(heads):
             ws.write_string(0, j, h, st.header)
         ws.set_column(0, 0, 6)
@@ -473,7 +435,7 @@ def _write_rollup(result: MergeResult, values: dict[str, Any]) -> None:
             if u.vector is not None:
                 kf = kfs[id(u)]
                 for j, f in enumerate(figures):
-                    ws.write_number(i, 3 + j, kf[f["id"]], st.cell)
+                    ws.write_number(i, 3 + j, plain_number(kf[f.id]), st.cell)
             else:
                 for j in range(len(figures)):
                     ws.write_blank(i, 3 + j, None, st.cell)
@@ -481,22 +443,22 @@ def _write_rollup(result: MergeResult, values: dict[str, Any]) -> None:
         ws.freeze_panes(1, 2)
         n_merged_rows = len(rows)
         if n_merged_rows:
-            chart_col = 3 + next(j for j, f in enumerate(figures) if f["id"] == spec["chart_figure"])
+            chart_col = 3 + next(j for j, f in enumerate(figures) if f.id == spec.chart_figure)
             chart = wb.add_chart({"type": "bar"})
             chart.add_series({
-                "name": spec["chart_title"],
-                "categories": [spec["units_sheet"], 1, 1, n_merged_rows, 1],
-                "values": [spec["units_sheet"], 1, chart_col, n_merged_rows, chart_col],
+                "name": spec.chart_title,
+                "categories": [spec.units_sheet, 1, 1, n_merged_rows, 1],
+                "values": [spec.units_sheet, 1, chart_col, n_merged_rows, chart_col],
             })
-            chart.set_title({"name": spec["chart_title"], "name_font": {"name": "宋体", "size": 12}})
+            chart.set_title({"name": spec.chart_title, "name_font": {"name": "宋体", "size": 12}})
             chart.set_legend({"none": True})
             chart.set_y_axis({"reverse": True})
             chart.set_size({"width": 720, "height": max(300, 22 * n_merged_rows + 80)})
             ws.insert_chart(a1(n_merged_rows + 2, 1), chart)
         ws.protect("", {"format_columns": True})
 
-        src = wb.add_worksheet(spec["sources_sheet"])
-        heads = spec["sources_headers"]
+        src = wb.add_worksheet(spec.sources_sheet)
+        heads = spec.sources_headers
         for j, h in enumerate(heads):
             src.write_string(0, j, h, st.header)
         for j, w in enumerate((6, 50, 30, 10, 20, 80)):
@@ -520,19 +482,18 @@ def _write_rollup(result: MergeResult, values: dict[str, Any]) -> None:
 
 def rollup_sections(result: MergeResult) -> list[Any]:
     """Report sections of a roll-up: the per-unit table and a bar chart of applications."""
-    from .format import fmt_number
     from .report import Section, clean_text
 
     fmt = result.format
-    spec = fmt.descriptor["rollup"]
-    figures = fmt.descriptor["key_figures"]
-    headers = [spec["units_headers"][1]] + [f["label"] for f in figures]
+    spec = fmt.rollup
+    figures = fmt.key_figures
+    headers = [spec.units_headers[1]] + [f.label for f in figures]
     rows, chart_rows = [], []
     merged = result.merged
     for u, kf in zip(merged, _key_figures_many(fmt, [u.vector for u in merged]), strict=True):
-        rows.append([clean_text(u.org)] + [fmt_number(kf.get(f["id"])) for f in figures])
-        chart_rows.append((clean_text(u.org), kf.get(spec["chart_figure"], 0)))
-    table = Section(spec["units_sheet"], simple_table=(headers, rows))
-    chart = Section(spec["chart_title"], chart={"title": spec["chart_title"], "headers": headers[:2],
+        rows.append([clean_text(u.org)] + [fmt_number(kf.get(f.id)) for f in figures])
+        chart_rows.append((clean_text(u.org), kf.get(spec.chart_figure) or 0))
+    table = Section(spec.units_sheet, simple_table=(headers, rows))
+    chart = Section(spec.chart_title, chart={"title": spec.chart_title, "headers": headers[:2],
                                                 "rows": chart_rows})
     return [table, chart]

@@ -36,11 +36,11 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
 
 from . import settings
 from .findings import WARNING, Finding
-from .format import ReportFormat, fmt_number, sum_cells
+from .format import ProseChecks, ReportFormat
+from .numbers import fmt_number, sum_cells
 from .reader import FilledWorkbook
 
 __all__ = ["prose_findings", "typo_findings", "fee_findings", "find_typos", "find_slips", "stated_fee",
@@ -49,7 +49,7 @@ __all__ = ["prose_findings", "typo_findings", "fee_findings", "find_typos", "fin
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
               "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-NUM = r"(?P<n>\d[\d,，]*(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)"
+NUM = ProseChecks.NUM
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|\n")
 
 
@@ -99,19 +99,19 @@ def prose_findings(wb: FilledWorkbook) -> list[Finding]:
     """Warnings where the prose quotes a figure the tables contradict, denies one, names another
     year, or where 六、其他需要报告的事项 says nothing of the 信息处理费 (:func:`fee_findings`)."""
     fmt = wb.format
-    spec = fmt.descriptor.get("prose_checks")
-    if not spec:
+    spec = fmt.prose_checks
+    if spec is None:
         return []
-    numbers = wb.numbers(invalid_as_none=True)
-    msgs = spec["messages"]
+    numbers = wb.numbers()
+    msgs = spec.messages
     out: list[Finding] = []
-    figures = [(f, [re.compile(p.replace("{NUM}", NUM)) for p in f["patterns"]]) for f in spec["figures"]]
-    listed = spec.get("listed_total")
-    listed_re = re.compile(listed["pattern"].replace("{NUM}", NUM)) if listed else None
-    negations = [(n, re.compile(n["pattern"])) for n in spec.get("negations", ())]
-    year_re = re.compile(spec["year_pattern"])
-    plans_re = re.compile(spec.get("plans_pattern", "(?!)"))
-    for code in spec["sections"]:
+    figures = [(f, [spec.compile(p) for p in f.patterns]) for f in spec.figures]
+    listed = spec.listed_total
+    listed_re = spec.compile(listed.pattern) if listed else None
+    negations = [(n, spec.compile(n.pattern)) for n in spec.negations]
+    year_re = spec.compile(spec.year_pattern)
+    plans_re = spec.compile(spec.plans_pattern)
+    for code in spec.sections:
         text = wb.prose.get(code) or ""
         if not text.strip():
             continue
@@ -122,26 +122,26 @@ def prose_findings(wb: FilledWorkbook) -> list[Finding]:
             # A number that totals several listed categories (主动公开行政许可类、行政处罚类信息154条)
             # is checked as that total, never as the figure of the last category named.
             listed_spans: set[tuple[int, int]] = set()
-            if listed_re is not None and listed["trigger"] in sentence:
+            if listed_re is not None and listed is not None and listed.trigger in sentence:
                 for m in listed_re.finditer(sentence):
-                    cats = [k for k in listed["categories"] if k in m.group("list")]
+                    cats = [k for k in listed.categories if k in m.group("list")]
                     said = parse_number(m.group("n"))
-                    if len(cats) < listed["min_categories"] or said is None:
+                    if len(cats) < listed.min_categories or said is None:
                         continue
                     listed_spans.add(m.span("n"))
-                    cells = [c for k in cats for c in listed["categories"][k]]
+                    cells = [c for k in cats for c in listed.categories[k]]
                     actual = sum_cells(numbers, cells)
                     if actual is None or abs(float(said) - float(actual)) < 1e-9:
                         continue
-                    detail = "＋".join(f"{k} {fmt_number(sum_cells(numbers, listed['categories'][k]))}" for k in cats)
+                    detail = "＋".join(f"{k} {fmt_number(sum_cells(numbers, listed.categories[k]))}" for k in cats)
                     out.append(Finding(
                         "prose-total", WARNING,
-                        msgs["listed_total"].format(part=part, sentence=quoted, cats="、".join(cats),
+                        msgs.listed_total.format(part=part, sentence=quoted, cats="、".join(cats),
                                                     said=fmt_number(said), actual=fmt_number(actual), detail=detail),
                         (cell.ref, *(fmt.cells[c].ref for c in cells)), expected=actual, actual=said,
                         codes=(code, *cells)))
             for fig, patterns in figures:
-                actual = sum_cells(numbers, fig["cells"])
+                actual = sum_cells(numbers, fig.cells)
                 if actual is None:
                     continue
                 for pat in patterns:
@@ -152,24 +152,24 @@ def prose_findings(wb: FilledWorkbook) -> list[Finding]:
                             continue
                         out.append(Finding(
                             "prose-figure", WARNING,
-                            msgs["figure"].format(part=part, sentence=quoted, label=fig["label"], said=fmt_number(said),
-                                                  table_ref=_table_ref(fmt, fig["cells"], fig["label"]),
+                            msgs.figure.format(part=part, sentence=quoted, label=fig.label, said=fmt_number(said),
+                                               table_ref=_table_ref(fmt, list(fig.cells), fig.label),
                                                   actual=fmt_number(actual)),
-                            (cell.ref, *(fmt.cells[c].ref for c in fig["cells"])), expected=actual, actual=said,
-                            codes=(code, *fig["cells"])))
+                            (cell.ref, *(fmt.cells[c].ref for c in fig.cells)), expected=actual, actual=said,
+                            codes=(code, *fig.cells)))
                     if matches:
                         break
             for neg, pat in negations:
                 if pat.search(sentence):
-                    actual = sum_cells(numbers, neg["cells"])
+                    actual = sum_cells(numbers, neg.cells)
                     if actual is not None and actual > 0:
                         out.append(Finding(
                             "prose-denial", WARNING,
-                            msgs["negation"].format(part=part, sentence=quoted,
-                                                    table_ref=_table_ref(fmt, neg["cells"], neg["label"]),
+                            msgs.negation.format(part=part, sentence=quoted,
+                                                 table_ref=_table_ref(fmt, list(neg.cells), neg.label),
                                                     actual=fmt_number(actual)),
-                            (cell.ref, *(fmt.cells[c].ref for c in neg["cells"])), expected=0, actual=actual,
-                            codes=(code, *neg["cells"])))
+                            (cell.ref, *(fmt.cells[c].ref for c in neg.cells)), expected=0, actual=actual,
+                            codes=(code, *neg.cells)))
             if wb.year is not None:
                 for m in year_re.finditer(sentence):
                     y = int(m.group("year"))
@@ -178,7 +178,7 @@ def prose_findings(wb: FilledWorkbook) -> list[Finding]:
                         continue
                     out.append(Finding(
                         "prose-year", WARNING,
-                        msgs["year"].format(part=part, sentence=quoted, said=y, year=wb.year),
+                        msgs.year.format(part=part, sentence=quoted, said=y, year=wb.year),
                         (cell.ref,), expected=wb.year, actual=y, codes=(code,)))
     out.extend(fee_findings(wb))
     return out
@@ -724,11 +724,6 @@ class FeeStatement:
     ref: str
 
 
-def _fee_spec(fmt: ReportFormat) -> dict[str, Any] | None:
-    spec = fmt.descriptor.get("prose_checks") or {}
-    return spec.get("fees")
-
-
 def stated_fee(wb: FilledWorkbook) -> FeeStatement | None:
     """The 信息处理费 the report's prose says was collected, or None when it says nothing.
 
@@ -736,19 +731,19 @@ def stated_fee(wb: FilledWorkbook) -> FeeStatement | None:
     "未收取信息处理费" is a statement of 0 元.  Reports show it next to the tables.
     """
     fmt = wb.format
-    spec = _fee_spec(fmt)
-    if not spec:
+    pc = fmt.prose_checks
+    spec = pc.fees if pc is not None else None
+    if spec is None:
         return None
-    amount_res = [re.compile(p.replace("{NUM}", NUM)) for p in spec["amount_patterns"]]
-    none_re = re.compile(spec["none_pattern"])
-    sections = (fmt.descriptor.get("prose_checks") or {}).get("sections", ())
-    order = [spec["part"], *(c for c in sections if c != spec["part"])]
+    amount_res = [pc.compile(p) for p in spec.amount_patterns]
+    none_re = pc.compile(spec.none_pattern)
+    order = [spec.part, *(c for c in pc.sections if c != spec.part)]
     for code in order:
         text = wb.prose.get(code) or ""
-        if spec["mention"] not in text:
+        if spec.mention not in text:
             continue
         for sentence in _sentences(text):
-            if spec["mention"] not in sentence:
+            if spec.mention not in sentence:
                 continue
             quoted = sentence if len(sentence) <= 120 else sentence[:117] + "…"
             for pat in amount_res:
@@ -767,28 +762,29 @@ def fee_findings(wb: FilledWorkbook) -> list[Finding]:
     """A warning when 六、其他需要报告的事项 is written but says nothing of the 信息处理费
     (the format asks every report to state it; an empty part is already an ``empty-prose`` warning)."""
     fmt = wb.format
-    spec = _fee_spec(fmt)
-    if not spec:
+    pc = fmt.prose_checks
+    spec = pc.fees if pc is not None else None
+    if spec is None:
         return []
-    code = spec["part"]
+    code = spec.part
     text = (wb.prose.get(code) or "").strip()
-    if not text or re.search(spec["mention_pattern"], text):
+    if not text or pc.compile(spec.mention_pattern).search(text):
         return []
     cell = fmt.cells[code]
-    msg = fmt.descriptor["prose_checks"]["messages"]["fee_missing"]
-    return [Finding("prose-fee-missing", WARNING, msg.format(part=cell.label), (cell.ref,), codes=(code,))]
+    return [Finding("prose-fee-missing", WARNING, pc.messages.fee_missing.format(part=cell.label), (cell.ref,),
+                    codes=(code,))]
 
 
 def typo_findings(wb: FilledWorkbook) -> list[Finding]:
     """Warnings for suspected pinyin-input typos and the other slips (:func:`find_slips`) in every prose part."""
     fmt = wb.format
-    spec = fmt.descriptor.get("prose_checks", {})
-    messages = spec.get("messages", {})
-    msg = messages.get("typo")
-    if not msg:
+    spec = fmt.prose_checks
+    if spec is None:
         return []
+    messages = spec.messages
+    msg = messages.typo
     out = []
-    for code in spec.get("sections", ()):
+    for code in spec.sections:
         text = wb.prose.get(code) or ""
         cell = fmt.cells[code]
         if len(text) > settings.PROOFREAD_MAX_CHARS:
@@ -812,8 +808,9 @@ def typo_findings(wb: FilledWorkbook) -> list[Finding]:
         for sl in find_slips(text):
             rule, key = _SLIP_RULES[sl.kind]
             out.append(Finding(rule, WARNING,
-                               messages[key].format(part=cell.label, context=_context(text, sl.start, sl.end),
-                                                    text=sl.text, problem=sl.problem),
+                               getattr(messages, key).format(part=cell.label,
+                                                             context=_context(text, sl.start, sl.end),
+                                                             text=sl.text, problem=sl.problem),
                                (cell.ref,), actual=sl.text, codes=(code,)))
     return out
 

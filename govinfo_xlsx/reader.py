@@ -19,15 +19,18 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from . import settings
 from .errors import WorkbookError
 from .findings import ERROR, WARNING, Finding
 from .format import Cell, ReportFormat, a1, available_formats, cell_ref, col_letter, defined_name, quote_sheet
 from .xlsxfile import RawCell, XlsxPackage, open_package, parse_ref
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .numbers import Evaluation
 
 __all__ = ["FilledWorkbook", "read_workbook", "normalise_number"]
 
@@ -70,22 +73,20 @@ class FilledWorkbook:
         y = self.cover.get("cover.year")
         return y if isinstance(y, int) else None
 
-    def numbers(self, invalid_as_none: bool = False) -> dict[str, Any]:
+    @functools.cached_property
+    def evaluation(self) -> Evaluation:
+        """The workbook's numbers evaluated by :mod:`govinfo_xlsx.numbers` (computed once)."""
+        from .numbers import evaluate
+
+        return evaluate(self.format, self.values, self.invalid)
+
+    def numbers(self) -> dict[str, Any]:
         """Every numeric cell: inputs (blank as 0) and recomputed totals.
 
-        Invalid inputs count as 0, or with ``invalid_as_none`` are ``None``
-        together with every total that depends on them.
+        An unreadable input is ``None`` (unknown), and so is every total that
+        depends on it: never a silent 0 (see :mod:`govinfo_xlsx.numbers`).
         """
-        vals = {c: (None if c in self.invalid else v) for c, v in self.values.items()}
-        out = self.format.compute(vals)
-        if invalid_as_none and self.invalid:
-            bad = set(self.invalid)
-            for code in self.format.derived_codes:
-                if any(p in bad for p in self.format.cells[code].sum_of):
-                    bad.add(code)
-            for code in bad:
-                out[code] = None
-        return out
+        return self.evaluation.numbers()
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -98,7 +99,8 @@ class FilledWorkbook:
 
         Rows and columns are MultiIndexes of the label paths (padded with
         ``""``), so ``df.loc[("一、本年新收政府信息公开申请数量", "", ""), ("总计", "", "")]``
-        reads exactly as the printed table does.  Totals are recomputed.
+        reads exactly as the printed table does.  Totals are recomputed; an
+        unreadable cell and the totals that depend on it are ``None``.
         """
         return table_frame(self.format, code, self.numbers())
 
@@ -109,6 +111,8 @@ def _pad(path: tuple[str, ...], depth: int) -> tuple[str, ...]:
 
 def table_frame(fmt: ReportFormat, code: str, numbers: dict[str, Any]) -> pd.DataFrame:
     """Build the labelled DataFrame of one table from a code -> number mapping."""
+    import pandas as pd  # only for the DataFrame API: check, report and merge do not need it
+
     table = fmt.table(code)
     col_paths = table.column_paths
     cdepth = max(len(p) for p in col_paths)
@@ -187,6 +191,11 @@ def _exact(d: Decimal, kind: str) -> Any:
     return d.normalize() if d != 0 else Decimal(0)
 
 
+def _label_forms(lab: Any) -> frozenset[str]:
+    """The normalised texts a label cell may carry: its label and older wordings (aliases)."""
+    return frozenset(_norm_label(t) for t in (lab.text, *lab.aliases))
+
+
 @functools.lru_cache(maxsize=4096)
 def _norm_label_str(text: str) -> str:
     return _SPACES.sub("", unicodedata.normalize("NFKC", text))
@@ -257,8 +266,7 @@ def _check_sheets(pkg: XlsxPackage, fmt: ReportFormat) -> list[Finding]:
         raise WorkbookError("sheet-missing",
                             f"模板结构被改动：缺少工作表 {'、'.join(missing)}（可能被重命名或删除）{hint}", pkg.path)
     findings = []
-    rollup = fmt.descriptor.get("rollup", {})
-    known_extra = {rollup.get("units_sheet"), rollup.get("sources_sheet")}
+    known_extra = {fmt.rollup.units_sheet, fmt.rollup.sources_sheet}
     extra = [n for n in present if n not in expected and n not in known_extra]
     if extra:
         findings.append(Finding("extra-sheet", WARNING, f"工作簿中多出工作表 {'、'.join(extra)}，其内容不会被读取。"))
@@ -344,7 +352,7 @@ def _read(pkg: XlsxPackage) -> FilledWorkbook:
             if lab.role == "hint":
                 continue
             got = sd.cells.get((lab.row, lab.col))
-            if _norm_label(got.value if got else "") != _norm_label(lab.text):
+            if _norm_label(got.value if got else "") not in _label_forms(lab):
                 hint = "" if hinted else _shift_hint(sd.cells, lab)
                 hinted = hinted or bool(hint)
                 label_diffs.append((sl.name, lab.row, lab.col,
@@ -380,7 +388,7 @@ def _read(pkg: XlsxPackage) -> FilledWorkbook:
         raise WorkbookError("layout-changed",
                             "单元格位置与模板不一致（可能插入或删除了行列）：" + "；".join(moved[:3])
                             + (f"等 {len(moved)} 处" if len(moved) > 3 else ""), pkg.path)
-    if meta.get("layout_fingerprint") and meta["layout_fingerprint"] != fmt.fingerprint:
+    if meta.get("layout_fingerprint") and meta["layout_fingerprint"] not in fmt.accepted_fingerprints:
         findings.append(Finding("fingerprint-mismatch", WARNING,
                                 "模板版式指纹与本工具不一致（模板可能由其他版本的工具生成），已按项目名称核对通过。"))
 
@@ -450,22 +458,15 @@ def _expected_merges(fmt: ReportFormat, sheet: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def _where(cell: Cell) -> str:
-    if cell.table:
-        parts = [x for x in (cell.row_label, cell.col_label) if x]
-        return "".join(f"「{p}」" for p in parts)
-    return f"「{cell.label}」"
-
-
 def _formula_note(cell: Cell, rc: RawCell, findings: list[Finding], has_value: bool) -> bool:
     """Report a formula typed into an input cell; True when its cached value is usable."""
     if has_value:
         findings.append(Finding("formula-in-input", WARNING,
-                                f"{_where(cell)}（{cell.ref}）中输入的是公式，已采用其计算结果 {_text_value(rc)}；"
+                                f"{cell.where}（{cell.ref}）中输入的是公式，已采用其计算结果 {_text_value(rc)}；"
                                 "请改为直接填写数值。", (cell.ref,), codes=(cell.code,)))
         return True
     findings.append(Finding("formula-in-input", ERROR,
-                            f"{_where(cell)}（{cell.ref}）中输入的是公式且没有计算结果，无法读取；请改为直接填写数值。",
+                            f"{cell.where}（{cell.ref}）中输入的是公式且没有计算结果，无法读取；请改为直接填写数值。",
                             (cell.ref,), codes=(cell.code,)))
     return False
 
@@ -477,7 +478,7 @@ def _read_number(cell: Cell, rc: RawCell | None, findings: list[Finding]) -> tup
             return None, True
         return None, False
     if rc.type == "e":
-        findings.append(Finding("error-value", ERROR, f"{_where(cell)}（{cell.ref}）显示错误值 {rc.value}，请填写数字。",
+        findings.append(Finding("error-value", ERROR, f"{cell.where}（{cell.ref}）显示错误值 {rc.value}，请填写数字。",
                                 (cell.ref,), actual=rc.value, codes=(cell.code,)))
         return None, True
     if rc.formula and not _formula_note(cell, rc, findings, True):
@@ -486,12 +487,12 @@ def _read_number(cell: Cell, rc: RawCell | None, findings: list[Finding]) -> tup
     if num is None:
         hint = "没有发生的请填 0。" if isinstance(rc.value, str) else ""
         findings.append(Finding("not-a-number", ERROR,
-                                f"{_where(cell)}（{cell.ref}）应填写数字，实际为“{_text_value(rc)}”。{hint}",
+                                f"{cell.where}（{cell.ref}）应填写数字，实际为“{_text_value(rc)}”。{hint}",
                                 (cell.ref,), actual=_text_value(rc), codes=(cell.code,)))
         return None, True
     if note:
         findings.append(Finding("normalised-number", WARNING,
-                                f"{_where(cell)}（{cell.ref}）填写的是文本“{rc.value}”（{note}），已按数字 {num} 读取；"
+                                f"{cell.where}（{cell.ref}）填写的是文本“{rc.value}”（{note}），已按数字 {num} 读取；"
                                 "请改为直接输入数字。", (cell.ref,), actual=rc.value, expected=num, codes=(cell.code,)))
     return num, False
 
@@ -501,13 +502,13 @@ def _read_text(cell: Cell, rc: RawCell | None, findings: list[Finding]) -> str:
         return ""
     if isinstance(rc.value, str) and len(rc.value) > settings.MAX_CELL_CHARS:
         findings.append(Finding("text-too-long", WARNING,
-                                f"{_where(cell)}（{cell.ref}）的文字超过 Excel 单元格上限 {settings.MAX_CELL_CHARS} 字，"
+                                f"{cell.where}（{cell.ref}）的文字超过 Excel 单元格上限 {settings.MAX_CELL_CHARS} 字，"
                                 f"只读取了前 {settings.MAX_CELL_CHARS} 字。", (cell.ref,), codes=(cell.code,)))
         rc = RawCell(rc.value[: settings.MAX_CELL_CHARS], rc.type, rc.formula)
     if rc.formula:
         _formula_note(cell, rc, findings, rc.value not in (None, ""))
     if rc.type == "e":
-        findings.append(Finding("error-value", ERROR, f"{_where(cell)}（{cell.ref}）显示错误值 {rc.value}。",
+        findings.append(Finding("error-value", ERROR, f"{cell.where}（{cell.ref}）显示错误值 {rc.value}。",
                                 (cell.ref,), codes=(cell.code,)))
         return ""
     return _text_value(rc)

@@ -21,7 +21,8 @@ import jinja2
 
 from ._io import atomic_path
 from .findings import CheckReport
-from .format import ReportFormat, fmt_number, sum_cells
+from .format import ReportFormat
+from .numbers import Evaluation, fmt_number
 from .reader import FilledWorkbook, read_workbook
 from .validate import validate
 
@@ -154,45 +155,41 @@ def _grid(fmt: ReportFormat, code: str, numbers: dict[str, Any]) -> Grid:
     return Grid(table.code, table.title, sl.n_cols, sl.header_rows - top, sl.label_cols, rows, blocks)
 
 
-def _figures(fmt: ReportFormat, numbers: dict[str, Any], key: str) -> dict[str, Any]:
-    return {fig["id"]: sum_cells(numbers, fig["sum"]) for fig in fmt.descriptor.get(key, ())}
-
-
 def key_figures(wb: FilledWorkbook) -> dict[str, Any]:
-    """The format's key figures (新收, 办结, 复议…) of a workbook, by id."""
-    return _figures(wb.format, wb.numbers(invalid_as_none=True), "key_figures")
+    """The format's key figures (新收, 办结, 复议…) of a workbook, by id; None where unknown."""
+    return wb.evaluation.figures(f.id for f in wb.format.key_figures)
 
 
-def _draft(fmt: ReportFormat, code: str, numbers: dict[str, Any]) -> Part | None:
-    spec = fmt.descriptor.get("drafts", {}).get(code)
-    if not spec:
+def _draft(fmt: ReportFormat, code: str, ev: Evaluation) -> Part | None:
+    spec = fmt.drafts.get(code)
+    if spec is None:
         return None
-    figs = {**_figures(fmt, numbers, "key_figures"), **_figures(fmt, numbers, "draft_figures")}
-    if any(v is None for v in figs.values()):
-        return None  # never invent a figure the tables do not hold
-    zero = all(figs.get(k) in (0, None) for k in spec.get("zero_when", ()))
-    text = spec["zero_text"] if zero else spec["text"].format(**{k: fmt_number(v) for k, v in figs.items()})
-    return Part(None, [text], generated=True, marker=spec["marker"])
+    figs = ev.figures()
+    if any(v is None for v in figs.values()) or any(ev.figure_is_blank(k) for k in figs):
+        return None  # never invent a figure the tables do not hold, nor state a fact from blank cells
+    zero = all(figs.get(k) == 0 for k in spec.zero_when)
+    text = spec.zero_text if zero else spec.text.format(**{k: fmt_number(v) for k, v in figs.items()})
+    return Part(None, [text], generated=True, marker=spec.marker)
 
 
 def build_document(wb: FilledWorkbook, previous: FilledWorkbook | None = None) -> Document:
     """The report of one workbook as a neutral document model."""
     fmt = wb.format
-    numbers = wb.numbers(invalid_as_none=True)
+    numbers = wb.numbers()
     sections = []
     for sec in fmt.sections:
-        heading = f"{sec['number']}、{sec['title']}"
+        heading = sec.heading
         s = Section(heading)
-        if sec["kind"] == "table":
-            s.table = _grid(fmt, sec["table"], numbers)
+        if sec.kind == "table":
+            s.table = _grid(fmt, sec.table or "", numbers)
         else:
-            for part in sec["parts"]:
-                text = wb.prose.get(part["code"], "") or ""
+            for part in sec.parts:
+                text = wb.prose.get(part.code, "") or ""
                 # A part whose label is the section heading itself gets no sub-heading.
-                sub = None if part["label"] == heading or part.get("optional") else part["label"]
+                sub = None if part.label == heading or part.optional else part.label
                 paras = paragraphs(text)
                 if not paras:
-                    draft = _draft(fmt, part["code"], numbers)
+                    draft = _draft(fmt, part.code, wb.evaluation)
                     if draft is not None:
                         draft.heading = sub
                         s.parts.append(draft)
@@ -208,15 +205,15 @@ def build_document(wb: FilledWorkbook, previous: FilledWorkbook | None = None) -
 
 def _comparison(wb: FilledWorkbook, prev: FilledWorkbook) -> Section:
     fmt = wb.format
-    spec = fmt.descriptor["comparison"]
+    spec = fmt.comparison
     this, last = key_figures(wb), key_figures(prev)
-    headers = [h.format(prev=prev.year or "上", this=wb.year or "本") for h in spec["headers"]]
+    headers = [h.format(prev=prev.year or "上", this=wb.year or "本") for h in spec.headers]
     rows = []
-    for fig in fmt.descriptor["key_figures"]:
-        a, b = last.get(fig["id"]), this.get(fig["id"])
+    for fig in fmt.key_figures:
+        a, b = last.get(fig.id), this.get(fig.id)
         diff = "—" if a is None or b is None else (("+" if b - a > 0 else "") + fmt_number(b - a))
-        rows.append([fig["label"], _fmt_value(a), _fmt_value(b), diff])
-    return Section(spec["title"], simple_table=(headers, rows))
+        rows.append([fig.label, _fmt_value(a), _fmt_value(b), diff])
+    return Section(spec.title, simple_table=(headers, rows))
 
 
 # ---------------------------------------------------------------------------
@@ -307,7 +304,7 @@ def convert(workbook: str | os.PathLike[str] | FilledWorkbook, out_path: str | o
     >>> import tempfile, os
     >>> from govinfo_xlsx.template import write_workbook
     >>> d = tempfile.mkdtemp(); p = os.path.join(d, "t.xlsx")
-    >>> write_workbook(p, year=2024, org="某县", prose={"s5": "问题<b>"})
+    >>> write_workbook(p, year=2024, org="某县", prose={"s5": "问题<b>"}, values={"t2.r1.c1": 0})
     >>> convert(p, os.path.join(d, "r.html")).written
     True
     """

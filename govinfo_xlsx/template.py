@@ -27,7 +27,8 @@ from xlsxwriter.worksheet import Worksheet
 
 from . import __version__, settings
 from ._io import atomic_path
-from .format import Cell, ReportFormat, a1, col_letter, defined_name, load_format, plain_number, quote_sheet
+from .format import Cell, ReportFormat, a1, col_letter, defined_name, load_format, quote_sheet
+from .numbers import compute, evaluate, plain_number
 
 __all__ = ["TemplateError", "write_workbook", "write_template"]
 
@@ -177,13 +178,13 @@ class _SheetWriter:
         self.fmt, self.st, self.values, self.computed = fmt, st, values, computed
         self.contact = contact
         self.cover_values, self.prose_values, self.notes, self.meta_values = cover, prose, notes, meta
-        self.fail_mark, self.pass_mark = fmt.checks["fail"], fmt.checks["pass"]
-        # Cached check results, computed with the same rules as the formulas.
+        self.fail_mark, self.pass_mark = fmt.checks.fail_mark, fmt.checks.pass_mark
+        # Cached check results, computed as the formulas compute them.
+        ev = evaluate(fmt, values, kind_rules=False)
         self.check_values = []
         for cr in fmt.check_rows:
-            left = sum((computed[c] for c in cr.relation.left), 0)
-            right = sum((computed[c] for c in cr.relation.right), 0)
-            self.check_values.append((left, right, abs(float(left) - float(right)) <= settings.TOLERANCE))
+            left, right = ev.sum(cr.relation.left), ev.sum(cr.relation.right)
+            self.check_values.append((left, right, left == right))
         self.n_fail = sum(1 for *_, ok in self.check_values if not ok)
         layout = fmt.layout
         col = col_letter(layout.checks_result_col)
@@ -199,7 +200,7 @@ class _SheetWriter:
             ws.set_row(lab.row, _text_height(lab.text, 100))
         if self.contact:
             row = sl.labels[-1].row + 2
-            text = self.fmt.descriptor["instructions"].get("contact", "{contact}").format(contact=self.contact)
+            text = self.fmt.instructions.contact.format(contact=self.contact)
             ws.write_string(row, 0, text, self.st.para)
             ws.set_row(row, _text_height(text, 100))
         ws.set_row(0, 30)
@@ -215,12 +216,12 @@ class _SheetWriter:
         _write_labels(ws, sl.labels, st)
         for cell in sl.cells:
             _write_input(ws, fmt, cell, self.cover_values.get(cell.code), st)
-        ok_text = fmt.cover["status_ok"]
-        fail_parts = fmt.cover["status_fail"].split("{n}")
+        ok_text = fmt.cover.status_ok
+        fail_parts = fmt.cover.status_fail.split("{n}")
         status, fails = layout.status_cell, f'COUNTIF({self.result_range},"{self.fail_mark}")'
         ws.write_formula(status.row, status.col,
                          f'=IF({fails}=0,"{ok_text}","{fail_parts[0]}"&{fails}&"{fail_parts[1]}")', st.status,
-                         ok_text if self.n_fail == 0 else fmt.cover["status_fail"].format(n=self.n_fail))
+                         ok_text if self.n_fail == 0 else fmt.cover.status_fail.format(n=self.n_fail))
         ws.conditional_format(status.row, status.col, status.row, status.col, {
             "type": "formula", "criteria": f'={a1(status.row, status.col)}<>"{ok_text}"', "format": st.red})
         inputs_by_sheet: dict[str, list[Cell]] = {}
@@ -316,7 +317,7 @@ def write_workbook(
         cover_values["cover.org"] = org
     if year is not None:
         cover_values["cover.year"] = int(year)
-    computed = fmt.compute(values)
+    computed = compute(fmt, values)
 
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {
@@ -331,15 +332,16 @@ def write_workbook(
         "format_version": fmt.version,
         "format_name": fmt.name,
         "toolkit_version": __version__,
-        "year": "" if cover_values.get("cover.year") is None else str(cover_values["cover.year"]),
-        "org": str(cover_values.get("cover.org", "")),
         "layout_fingerprint": fmt.fingerprint,
     }
+    # The year and the organisation live in the cover's cells only (the one place they are read);
+    # the document title shown in Excel's file properties is for people.
+    org_text = str(cover_values.get("cover.org", ""))
     wb.set_properties({
-        "title": fmt.title_for(meta["org"], meta["year"]),
+        "title": fmt.title_for(org_text, cover_values.get("cover.year")),
         "subject": fmt.name,
         "author": "govinfo-xlsx",
-        "company": meta["org"],
+        "company": org_text,
         "comments": f"{fmt.format_id} {fmt.version}",
         "created": created,
     })

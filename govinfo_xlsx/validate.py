@@ -1,98 +1,23 @@
-"""Validate filled workbooks with pandas, vectorised over cells and workbooks.
+"""Validate filled workbooks: every relation, type, blank, year and total, as located findings.
 
-Every numeric input of every workbook goes into one DataFrame (a row per
-workbook, a column per cell code).  Totals are recomputed with one matrix
-product from the format's derivation rules, every relation is evaluated with
-another, and type checks (sign, whole numbers, decimals of money) are
-column-wise masks.  Only the failing cells become :class:`Finding` objects.
-The same function checks one workbook or a thousand.
+The arithmetic is :mod:`govinfo_xlsx.numbers`'s (exact integers, one meaning
+of blank and unreadable); this module decides what is wrong and says so in
+the format's words, one :class:`~govinfo_xlsx.findings.Finding` per problem,
+located to the cell a clerk must fix.  The same function checks one workbook
+or a thousand (the merge runs it in worker processes); it needs no pandas, so
+a one-file ``check`` starts at once.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
-import numpy as np
-import pandas as pd
-
-from . import settings
 from .findings import ERROR, WARNING, CheckReport, Finding
-from .format import ReportFormat, fmt_number
-from .reader import FilledWorkbook, _where
+from .format import ReportFormat
+from .numbers import Evaluation, fmt_number, kind_problem, plain_number
+from .reader import FilledWorkbook
 
-__all__ = ["validate", "validate_many", "input_frame"]
-
-
-#: Validation computes in integers of 1/_SCALE (money has at most 4 decimals).
-_SCALE = 10_000
-
-
-@dataclass(frozen=True)
-class _Matrices:
-    inputs: tuple[str, ...]
-    all_codes: tuple[str, ...]
-    derive: np.ndarray  # (n_all, n_inputs): every cell as a combination of inputs
-    left: np.ndarray  # (n_rel, n_all)
-    right: np.ndarray  # (n_rel, n_all)
-
-    @functools.cached_property
-    def derive_i(self) -> np.ndarray:
-        return self.derive.astype(np.int64)
-
-    @functools.cached_property
-    def derive_mask(self) -> np.ndarray:
-        return (self.derive != 0).astype(np.int64)
-
-    @functools.cached_property
-    def left_i(self) -> np.ndarray:
-        return self.left.astype(np.int64)
-
-    @functools.cached_property
-    def right_i(self) -> np.ndarray:
-        return self.right.astype(np.int64)
-
-    @functools.cached_property
-    def rel_mask(self) -> np.ndarray:
-        return ((self.left + self.right) != 0).astype(np.int64)
-
-
-@functools.lru_cache(maxsize=8)
-def _matrices(fmt: ReportFormat) -> _Matrices:
-    inputs = fmt.input_codes
-    all_codes = inputs + fmt.derived_codes
-    pos = {c: i for i, c in enumerate(inputs)}
-    expand: dict[str, np.ndarray] = {}
-    for c in inputs:
-        v = np.zeros(len(inputs))
-        v[pos[c]] = 1.0
-        expand[c] = v
-    for c in fmt.derived_codes:
-        expand[c] = sum((expand[p] for p in fmt.cells[c].sum_of), np.zeros(len(inputs)))
-    derive = np.vstack([expand[c] for c in all_codes])
-    col = {c: i for i, c in enumerate(all_codes)}
-    left = np.zeros((len(fmt.relations), len(all_codes)))
-    right = np.zeros_like(left)
-    for i, rel in enumerate(fmt.relations):
-        for c in rel.left:
-            left[i, col[c]] += 1
-        for c in rel.right:
-            right[i, col[c]] += 1
-    return _Matrices(inputs, all_codes, derive, left, right)
-
-
-def input_frame(workbooks: Sequence[FilledWorkbook]) -> pd.DataFrame:
-    """Numeric inputs of many workbooks as one float DataFrame (blank -> NaN marked separately)."""
-    fmt = workbooks[0].format
-    codes = list(fmt.input_codes)
-    data = np.array(
-        [[np.nan if (c in wb.invalid or wb.values.get(c) is None) else float(wb.values[c]) for c in codes]
-         for wb in workbooks],
-        dtype=float,
-    ).reshape(len(workbooks), len(codes))
-    return pd.DataFrame(data, columns=codes)
+__all__ = ["validate", "validate_many", "carry_over_findings"]
 
 
 def validate(wb: FilledWorkbook, *, strict: bool = False, year: int | None = None,
@@ -114,143 +39,112 @@ def validate(wb: FilledWorkbook, *, strict: bool = False, year: int | None = Non
 def validate_many(workbooks: Sequence[FilledWorkbook], *, strict: bool = False, year: int | None = None,
                   previous: Sequence[FilledWorkbook | None] | None = None,
                   proofread: bool = True) -> list[CheckReport]:
-    """Check many workbooks of one format at once and return one report per workbook.
+    """Check many workbooks and return one report per workbook, in order.
 
     ``strict`` turns blank inputs into errors; ``year`` is the expected report
     year; ``previous`` gives each workbook last year's workbook (or None) to
     check the carry-over 上年结转 = last year's 结转下年度继续办理.  ``proofread``
     adds the prose warnings (figures that contradict the tables, other years,
-    pinyin typos); the merge turns it off, the check and the report keep it.
+    typos); the merge turns it off, the check and the report keep it.
     """
-    if not workbooks:
-        return []
-    fmt = workbooks[0].format
-    if any(w.format is not fmt for w in workbooks):
-        groups: dict[int, list[int]] = {}
-        for i, w in enumerate(workbooks):
-            groups.setdefault(id(w.format), []).append(i)
-        out: list[CheckReport | None] = [None] * len(workbooks)
-        for idx in groups.values():
-            sub = validate_many([workbooks[i] for i in idx], strict=strict, year=year,
-                                previous=[previous[i] for i in idx] if previous else None, proofread=proofread)
-            for i, r in zip(idx, sub, strict=True):
-                out[i] = r
-        return [r for r in out if r is not None]
-
-    m = _matrices(fmt)
-    frame = input_frame(workbooks)
-    raw = frame.to_numpy()
-    limits = np.array([fmt.kinds[fmt.cells[c].kind].max or 1e12 for c in m.inputs], dtype=float)
-    too_large = np.abs(raw) > limits  # NaN compares False
-    invalid = np.array([[c in wb.invalid for c in m.inputs] for wb in workbooks], dtype=bool) | too_large
-    raw = np.where(too_large, np.nan, raw)
-    blank = np.isnan(raw) & ~invalid
-    # Exact integer arithmetic in units of 1/SCALE: sums of counts and of 万元
-    # amounts with four decimals carry no float error, and integer matrix
-    # products do not start BLAS threads (which, spinning beside the merge's
-    # worker processes, cost more than these tiny products).
-    scaled = np.rint(np.nan_to_num(raw, nan=0.0) * _SCALE).astype(np.int64)
-    full_i = scaled @ m.derive_i.T  # every cell, totals recomputed
-    unknown = (invalid.astype(np.int64) @ m.derive_mask.T) > 0  # cells depending on an invalid input
-    left_i = full_i @ m.left_i.T
-    right_i = full_i @ m.right_i.T
-    rel_unknown = (unknown.astype(np.int64) @ m.rel_mask.T) > 0
-    failing = (left_i != right_i) & ~rel_unknown
-    left, right = left_i / _SCALE, right_i / _SCALE
-    full_df = pd.DataFrame(full_i / _SCALE, columns=list(m.all_codes))
-
-    kinds = pd.Series({c: fmt.cells[c].kind for c in m.inputs})
-    count_cols = kinds.index[kinds == "count"]
-    money_cols = kinds.index[kinds == "money"]
-    negative = frame.lt(0)
-    not_whole = frame[count_cols].mod(1).abs().gt(1e-9)
-    scaled = frame[money_cols] * 10 ** (fmt.kinds["money"].decimals or 0)
-    too_precise = (scaled - scaled.round()).abs().gt(1e-6)
-
     reports = []
     for i, wb in enumerate(workbooks):
-        rep = CheckReport(file=wb.path, org=wb.org, year=wb.year)
-        rep.extend(wb.findings)
-        rep.extend(_cover_findings(wb, year))
-        rep.extend(_cell_findings(wb, blank[i], negative.iloc[i], not_whole.iloc[i], too_precise.iloc[i],
-                                  strict, m))
-        for j in np.flatnonzero(too_large[i]):
-            cell = fmt.cells[m.inputs[j]]
-            rep.findings.append(Finding("number-too-large", ERROR,
-                                        f"{_where(cell)}（{cell.ref}）为 {fmt_number(wb.values[cell.code])}，超出合理范围"
-                                        f"（最大 {fmt_number(limits[j])}），请核对。", (cell.ref,),
-                                        actual=wb.values[cell.code], codes=(cell.code,)))
-        rep.extend(_total_findings(wb, full_df.iloc[i]))
-        for j in np.flatnonzero(failing[i]):
-            rel = fmt.relations[j]
-            title = fmt.table(rel.table).title if rel.table else ""
-            cells = tuple(fmt.cells[c].ref for c in rel.left + rel.right)
-            rep.findings.append(Finding(rel.id, ERROR, rel.describe(left[i, j], right[i, j], title), cells,
-                                        expected=_num(left[i, j]), actual=_num(right[i, j]),
-                                        codes=rel.left + rel.right))
-        if previous and previous[i] is not None:
-            rep.extend(carry_over_findings(wb, previous[i]))
-        if proofread:
-            from .proofread import prose_findings, typo_findings
-
-            rep.extend(prose_findings(wb))
-            rep.extend(typo_findings(wb))
-        reports.append(rep)
+        prev = previous[i] if previous else None
+        reports.append(_validate_one(wb, strict=strict, year=year, previous=prev, proofread=proofread))
     return reports
 
 
-def _num(x: float) -> Any:
-    return int(x) if float(x).is_integer() else round(float(x), 6)
+def _validate_one(wb: FilledWorkbook, *, strict: bool, year: int | None, previous: FilledWorkbook | None,
+                  proofread: bool) -> CheckReport:
+    ev = wb.evaluation
+    rep = CheckReport(file=wb.path, org=wb.org, year=wb.year, state=ev.state)
+    rep.extend(wb.findings)
+    rep.extend(_cover_findings(wb, year))
+    rep.extend(_cell_findings(wb, ev, strict))
+    rep.extend(_total_findings(wb, ev))
+    rep.extend(_relation_findings(wb.format, ev))
+    if previous is not None:
+        rep.extend(carry_over_findings(wb, previous))
+    if proofread:
+        from .proofread import prose_findings, typo_findings
+
+        rep.extend(prose_findings(wb))
+        rep.extend(typo_findings(wb))
+    return rep
 
 
-def _cell_findings(wb: FilledWorkbook, blank: np.ndarray, negative: pd.Series, not_whole: pd.Series,
-                   too_precise: pd.Series, strict: bool, m: _Matrices) -> list[Finding]:
+def _cell_findings(wb: FilledWorkbook, ev: Evaluation, strict: bool) -> list[Finding]:
     fmt = wb.format
     out = []
-    for j in np.flatnonzero(blank):
-        cell = fmt.cells[m.inputs[j]]
-        out.append(Finding("blank-input", ERROR if strict else WARNING,
-                           f"{_where(cell)}（{cell.ref}）未填写" + ("，请填写（没有发生的填 0）。" if strict else "，按 0 计。"),
-                           (cell.ref,), codes=(cell.code,)))
-    for code in negative.index[negative.to_numpy()]:
+    if ev.state == "empty":
+        cells = [fmt.cells[c] for c in fmt.input_codes]
+        out.append(Finding("empty-workbook", ERROR,
+                           f"统计表（表二、表三、表四）的 {len(cells)} 个数字单元格全部未填写（{cells[0].ref} 起），"
+                           "工作簿尚未填写，不能作为报送结果；没有发生的请填 0。",
+                           (cells[0].ref,), codes=tuple(c.code for c in cells)))
+    else:
+        for code in fmt.input_codes:
+            if code not in ev.blank:
+                continue
+            cell = fmt.cells[code]
+            out.append(Finding("blank-input", ERROR if strict else WARNING,
+                               f"{cell.where}（{cell.ref}）未填写" + ("，请填写（没有发生的填 0）。" if strict else "，按 0 计。"),
+                               (cell.ref,), codes=(code,)))
+    messages = {
+        "negative-number": "为负数 {v}，应为不小于 0 的数。",
+        "not-integer": "为 {v}，件数应为整数。",
+        "too-many-decimals": f"为 {{v}}，金额以万元为单位最多保留 {fmt.kinds['money'].decimals} 位小数。",
+        "number-too-large": "为 {v}，超出合理范围（最大 {max}），请核对。",
+    }
+    for code in fmt.input_codes:
+        v = wb.values.get(code)
+        if v is None or code in wb.invalid:
+            continue
         cell = fmt.cells[code]
-        out.append(Finding("negative-number", ERROR, f"{_where(cell)}（{cell.ref}）为负数 {fmt_number(wb.values[code])}，"
-                                                     "应为不小于 0 的数。", (cell.ref,),
-                           actual=wb.values[code], codes=(code,)))
-    for code in not_whole.index[not_whole.to_numpy()]:
-        cell = fmt.cells[code]
-        out.append(Finding("not-integer", ERROR, f"{_where(cell)}（{cell.ref}）为 {fmt_number(wb.values[code])}，"
-                                                 "件数应为整数。", (cell.ref,), actual=wb.values[code], codes=(code,)))
-    for code in too_precise.index[too_precise.to_numpy()]:
-        cell = fmt.cells[code]
-        out.append(Finding("too-many-decimals", ERROR,
-                           f"{_where(cell)}（{cell.ref}）为 {fmt_number(wb.values[code])}，金额以万元为单位最多保留 "
-                           f"{fmt.kinds['money'].decimals} 位小数。", (cell.ref,), actual=wb.values[code], codes=(code,)))
+        problem = kind_problem(fmt, cell.kind, v)
+        if problem is None:
+            continue
+        text = messages[problem].format(v=fmt_number(v), max=fmt_number(fmt.kinds[cell.kind].max))
+        out.append(Finding(problem, ERROR, f"{cell.where}（{cell.ref}）{text}", (cell.ref,),
+                           actual=v, codes=(code,)))
     return out
 
 
-def _total_findings(wb: FilledWorkbook, full: pd.Series) -> list[Finding]:
-    """Compare totals found in the file with the recomputed ones."""
+def _total_findings(wb: FilledWorkbook, ev: Evaluation) -> list[Finding]:
+    """Compare the totals found in the file with the recomputed ones."""
     fmt = wb.format
+    dr = fmt.derived_relation
     out = []
-    dr = fmt.descriptor["derived_relation"]
     for code, cached in wb.cached.items():
         if cached is None and code not in wb.overwritten:
             continue
-        true = full[code]
-        if cached is not None and abs(float(cached) - true) <= settings.TOLERANCE:
+        true = ev.value(code)
+        if true is None or (cached is not None and cached == true):
             continue
         cell = fmt.cells[code]
         title = fmt.table(cell.table).title if cell.table else ""
-        msg = dr["message"].format(table=title, row=cell.row_label, column=cell.col_label,
-                                   left=fmt_number(cached), right=fmt_number(true))
+        msg = dr.message.format(table=title, row=cell.row_label, column=cell.col_label,
+                                left=fmt_number(cached), right=fmt_number(true))
         if code in wb.overwritten:
-            out.append(Finding(dr["id"], ERROR, msg + "（总计的公式被改成了数值，请恢复为模板中的公式或改为各项之和。）",
-                               (cell.ref,), expected=_num(true), actual=cached, codes=(code,)))
+            out.append(Finding(dr.id, ERROR, msg + "（总计的公式被改成了数值，请恢复为模板中的公式或改为各项之和。）",
+                               (cell.ref,), expected=true, actual=cached, codes=(code,)))
         else:
             out.append(Finding("stale-total", WARNING,
                                msg + "（文件中保存的公式结果已过期，已按各项重新计算；用 Excel/WPS 打开并保存可刷新。）",
-                               (cell.ref,), expected=_num(true), actual=cached, codes=(code,)))
+                               (cell.ref,), expected=true, actual=cached, codes=(code,)))
+    return out
+
+
+def _relation_findings(fmt: ReportFormat, ev: Evaluation) -> list[Finding]:
+    out = []
+    for rel, left, right in ev.failing():
+        if rel.derived:
+            continue  # totals are recomputed; a wrong total in the file is reported by _total_findings
+        title = fmt.table(rel.table).title if rel.table else ""
+        cells = tuple(fmt.cells[c].ref for c in rel.left + rel.right)
+        msg = rel.message.format(left=fmt_number(left), right=fmt_number(right), column=rel.col_label,
+                                 row=rel.row_label, table=title)
+        out.append(Finding(rel.id, ERROR, msg, cells, expected=left, actual=right, codes=rel.left + rel.right))
     return out
 
 
@@ -280,25 +174,29 @@ def _cover_findings(wb: FilledWorkbook, year: int | None) -> list[Finding]:
 
 
 def carry_over_findings(wb: FilledWorkbook, prev: FilledWorkbook) -> list[Finding]:
-    """This year's 上年结转 must equal last year's 结转下年度继续办理, column by column."""
+    """This year's 上年结转 must equal last year's 结转下年度继续办理, column by column.
+
+    An unknown cell on either side is not compared (its own error says why).
+    """
     fmt = wb.format
     co = fmt.carry_over
-    if not co:
+    if co is None:
         return []
     out = []
-    table = fmt.table(co["table"])
-    this_n, prev_n = wb.numbers(), prev.numbers()
+    table = fmt.table(co.table)
+    this_ev, prev_ev = wb.evaluation, prev.evaluation
     if wb.year is not None and prev.year is not None and prev.year != wb.year - 1:
         out.append(Finding("previous-year", WARNING,
                            f"作为上年报告提供的文件年度为 {prev.year}，不是 {wb.year - 1}。", ()))
     for col in table.blocks[0].columns:
-        this_code = f"{table.code}.{co['this_year']}.{col.code}"
-        prev_code = f"{table.code}.{co['last_year']}.{col.code}"
-        a, b = this_n.get(this_code), prev_n.get(prev_code)
-        if a is None or b is None or abs(float(a) - float(b)) <= settings.TOLERANCE:
+        this_code = f"{table.code}.{co.this_year}.{col.code}"
+        prev_code = f"{table.code}.{co.last_year}.{col.code}"
+        a, b = this_ev.value(this_code), prev_ev.value(prev_code)
+        if a is None or b is None or a == b:
             continue
-        out.append(Finding(co["id"], ERROR,
-                           co["message"].format(column=fmt.cells[this_code].col_label, left=fmt_number(a),
-                                                right=fmt_number(b)),
-                           (fmt.cells[this_code].ref,), expected=b, actual=a, codes=(this_code,)))
+        out.append(Finding(co.id, ERROR,
+                           co.message.format(column=fmt.cells[this_code].col_label, left=fmt_number(a),
+                                             right=fmt_number(b)),
+                           (fmt.cells[this_code].ref,), expected=plain_number(b), actual=plain_number(a),
+                           codes=(this_code,)))
     return out

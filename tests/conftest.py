@@ -1,30 +1,24 @@
-"""Shared fixtures: the format, generated templates, filling helpers, LibreOffice."""
+"""Shared fixtures: the format, a generated template, LibreOffice.  Helpers live in helpers.py."""
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
-import openpyxl
 import pytest
 from hypothesis import settings as _hypothesis_settings
 
 from govinfo_xlsx.format import ReportFormat, load_format
 from govinfo_xlsx.template import write_workbook
 
+from .helpers import need_libreoffice, run_libreoffice
+
 # CI runs the property tests with a fixed seed: a red build must be reproducible.
 _hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI") == "true":
     _hypothesis_settings.load_profile("ci")
 
-HERE = Path(__file__).resolve().parent
-collect_ignore = ["lo_uno.py"]
-SYSTEM_PYTHON = "/usr/bin/python3"
+collect_ignore = ["lo_uno.py", "helpers.py"]
 
 
 @pytest.fixture(scope="session")
@@ -39,113 +33,7 @@ def template_path(tmp_path_factory: pytest.TempPathFactory, fmt: ReportFormat) -
     return p
 
 
-def consistent_values(fmt: ReportFormat, seed: int = 1) -> dict[str, Any]:
-    """A fill where every relation holds: outcomes and carry-over balance 一+二 per column."""
-    import random
-    from decimal import Decimal
-
-    rnd = random.Random(seed)
-    values: dict[str, Any] = {}
-    t3 = fmt.table("t3").blocks[0]
-    rel = next(r for r in fmt.descriptor["relations"] if r["id"] == "t3-balance")
-    summed_rows = next(r.sum_of for r in t3.rows if r.sum_of)
-    for col in t3.columns:
-        if col.sum_of:
-            continue
-        outcome = {r: rnd.randint(0, 5) for r in summed_rows}
-        carry = rnd.randint(0, 3)
-        total = sum(outcome.values()) + carry
-        received = rnd.randint(0, total)
-        left_rows = rel["left"]
-        values[f"t3.{left_rows[0]}.{col.code}"] = received
-        values[f"t3.{left_rows[1]}.{col.code}"] = total - received
-        for r, v in outcome.items():
-            values[f"t3.{r}.{col.code}"] = v
-        values[f"t3.{rel['right'][1]}.{col.code}"] = carry
-    for code in fmt.input_codes:
-        if code in values:
-            continue
-        kind = fmt.cells[code].kind
-        values[code] = Decimal(rnd.randint(0, 99999)) / 10000 if kind == "money" else rnd.randint(0, 200)
-    return values
-
-
-def write_filled(path: Path, fmt: ReportFormat, values: dict[str, Any], **kw: Any) -> Path:
-    prose = kw.pop("prose", {c: f"{fmt.cells[c].label}的内容。" for c in fmt.prose_cells})
-    cover = kw.pop("cover", {"cover.filler": "张三", "cover.phone": "0373-1234567", "cover.date": "2025-01-15"})
-    write_workbook(path, fmt, year=kw.pop("year", 2024), org=kw.pop("org", "测试县人民政府办公室"),
-                   values=values, prose=prose, cover=cover, **kw)
-    return path
-
-
-def fill_openpyxl(src: Path, dst: Path, fmt: ReportFormat, cells: dict[str, Any], formulas: bool = False) -> Path:
-    """Fill cells (by code or by 'Sheet!A1') with openpyxl; text stays text unless ``formulas``."""
-    wb = openpyxl.load_workbook(src)
-    for key, value in cells.items():
-        if "!" in key:
-            sheet, addr = key.split("!")
-        else:
-            c = fmt.cells[key]
-            sheet, addr = c.sheet, c.address
-        cell = wb[sheet][addr]
-        cell.value = value
-        if isinstance(value, str) and not formulas:
-            cell.data_type = "s"
-    wb.save(dst)
-    return dst
-
-
-# ---------------------------------------------------------------------------
-# LibreOffice
-
-
-def libreoffice_available() -> bool:
-    if not shutil.which("soffice") or not os.path.exists(SYSTEM_PYTHON):
-        return False
-    return subprocess.run([SYSTEM_PYTHON, "-c", "import uno"], capture_output=True).returncode == 0
-
-
-def _need_libreoffice() -> None:
-    if libreoffice_available():
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail("LibreOffice with python3-uno is required in CI (real-spreadsheet tests are never skipped)")
-    pytest.skip("LibreOffice (soffice + python3-uno) not installed")
-
-
-def run_libreoffice(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Run jobs through tests/lo_uno.py under Debian's python3 (which has uno)."""
-    _need_libreoffice()
-    proc = subprocess.run([SYSTEM_PYTHON, str(HERE / "lo_uno.py")], input=json.dumps(jobs, ensure_ascii=False),
-                          capture_output=True, text=True, timeout=600)
-    if proc.returncode != 0:
-        raise AssertionError(f"LibreOffice helper failed: {proc.stderr[-2000:]}")
-    return json.loads(proc.stdout)
-
-
 @pytest.fixture(scope="session")
 def lo():
-    _need_libreoffice()
+    need_libreoffice()
     return run_libreoffice
-
-
-def cell_value(result: dict[str, Any], sheet: str, row: int, col: int, which: str = "sheets") -> Any:
-    grid = result[which][sheet] if which == "cached" else result[which][sheet]["values"]
-    if row >= len(grid) or col >= len(grid[row]):
-        return ""
-    return grid[row][col]
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "govinfo_xlsx.cli", *args], capture_output=True, text=True,
-                          timeout=120)
-
-
-def assert_totals_in_libreoffice(result: dict[str, Any], fmt: ReportFormat, totals: dict[str, Any],
-                                 status: str) -> None:
-    """Every derived cell as LibreOffice computed it equals ours, and the cover status reads ``status``."""
-    for code in fmt.derived_codes:
-        c = fmt.cells[code]
-        assert cell_value(result, c.sheet, c.row, c.col) == pytest.approx(float(totals[code])), code
-    st = fmt.layout.status_cell
-    assert cell_value(result, st.sheet, st.row, st.col) == status

@@ -6,17 +6,31 @@ import pytest
 
 from govinfo_xlsx.cli import main
 
-from .conftest import consistent_values, write_filled
+from .helpers import consistent_values, expected_totals, write_filled
 
 
 def test_template_then_check_blank(tmp_path, capsys):
+    """A template nobody filled is 未填写: an error, not a pass (blank cells are not a report)."""
     out = tmp_path / "模板.xlsx"
     assert main(["template", "-o", str(out), "--year", "2024", "--org", "某县"]) == 0
     capsys.readouterr()
-    assert main(["check", str(out)]) == 0
+    assert main(["check", str(out)]) == 1
     text = capsys.readouterr().out
-    assert "校验通过" in text and "未填写，按 0 计" in text
-    assert main(["check", str(out), "--strict"]) == 1
+    assert "校验通过" not in text and "全部未填写" in text
+    assert main(["check", str(out), "--json"]) == 1
+    d = json.loads(capsys.readouterr().out)
+    assert d["state"] == "empty" and [i["rule"] for i in d["issues"] if i["severity"] == "error"] == ["empty-workbook"]
+
+
+def test_partly_blank_workbook_is_a_warning_named_as_such(tmp_path, fmt, capsys):
+    vals = consistent_values(fmt, seed=3)
+    vals["t4.r1.c01"] = None
+    p = write_filled(tmp_path / "f.xlsx", fmt, vals)
+    assert main(["check", str(p), "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["state"] == "partial"
+    assert [(i["rule"], i["severity"]) for i in d["issues"]] == [("blank-input", "warning")]
+    assert main(["check", str(p), "--strict"]) == 1
 
 
 def test_check_json_shape_and_exit_code(tmp_path, fmt, capsys):
@@ -25,7 +39,7 @@ def test_check_json_shape_and_exit_code(tmp_path, fmt, capsys):
     p = write_filled(tmp_path / "f.xlsx", fmt, vals)
     assert main(["check", str(p), "--json", "--year", "2024"]) == 1
     d = json.loads(capsys.readouterr().out)
-    assert set(d) == {"file", "org", "year", "ok", "issues"}
+    assert set(d) == {"file", "org", "year", "ok", "state", "issues"}
     assert d["ok"] is False and d["year"] == 2024
     assert [i["rule"] for i in d["issues"]] == ["t3-balance", "t3-balance"]
     issue = d["issues"][0]
@@ -50,7 +64,7 @@ def test_export_json_matches_format_order(tmp_path, fmt, capsys):
     p = write_filled(tmp_path / "f.xlsx", fmt, vals)
     assert main(["export", str(p)]) == 0
     d = json.loads(capsys.readouterr().out)
-    totals = fmt.compute(vals)
+    totals = expected_totals(fmt, vals)
     assert d["table2"]["规章"] == [vals["t2.r1.c1"], vals["t2.r1.c2"], vals["t2.r1.c3"]]
     assert d["table2"]["行政许可"] == vals["t2.r3.c1"]
     assert d["table2"]["行政事业性收费"] == pytest.approx(float(vals["t2.r6.c1"]))

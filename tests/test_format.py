@@ -10,7 +10,7 @@ from govinfo_xlsx.format import FormatError, available_formats, from_descriptor
 T3_ROWS = [
     "一、本年新收政府信息公开申请数量", "二、上年结转政府信息公开申请数量", "（一）予以公开",
     "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", "1.属于国家秘密", "2.其他法律行政法规禁止公开",
-    '3.危及"三安全一稳定"', "4.保护第三方合法权益", "5.属于三类内部事务信息", "6.属于四类过程性信息",
+    "3.危及“三安全一稳定”", "4.保护第三方合法权益", "5.属于三类内部事务信息", "6.属于四类过程性信息",
     "7.属于行政执法案卷", "8.属于行政查询事项", "1.本机关不掌握相关政府信息", "2.没有现成信息需要另行制作",
     "3.补正后申请内容仍不明确", "1.信访举报投诉类申请", "2.重复申请", "3.要求提供公开出版物",
     "4.无正当理由大量反复申请", "5.要求行政机关确认或重新出具已获取信息",
@@ -67,22 +67,82 @@ def test_derived_order_puts_parts_first(fmt):
         seen.add(code)
 
 
+def _shipped_json() -> dict:
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "workbook_templates" / "govinfo-annual-2021.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def test_descriptor_round_trips(fmt):
+    """to_descriptor() serialises the typed objects: it equals the shipped file key for key."""
+    assert fmt.to_descriptor() == _shipped_json()
     again = from_descriptor(fmt.to_descriptor(), source="copy")
+    assert again.to_descriptor() == fmt.to_descriptor()
     assert again.fingerprint == fmt.fingerprint
     assert [c.ref for c in again.cells.values()] == [c.ref for c in fmt.cells.values()]
 
 
-@pytest.mark.parametrize("mutate, needle", [
-    (lambda d: d["tables"][1]["blocks"][0]["rows"][23].__setitem__("sum_of_rows", ["r99"]), "unknown cell"),
-    (lambda d: d["kinds"]["count"].__setitem__("prompt", "字" * 300), "too long"),
-    (lambda d: d["sections"][0].__setitem__("sheet", "一[总体]"), "invalid sheet name"),
+def test_typed_sections_are_objects_not_dicts(fmt):
+    assert fmt.rollup.status["merged"] == "已汇总"
+    assert fmt.figures["received"].sum == ("t3.r01.c7",)
+    assert fmt.checks.pass_mark == "✓" and fmt.cover.status_ok == "校验通过"
+    assert fmt.prose_checks is not None and fmt.prose_checks.figures[0].id == "received"
+    assert fmt.sections[0].parts[1].label == "（一）主动公开"
+    assert not hasattr(fmt, "descriptor")
+
+
+def _set(path, value):
+    def mutate(d):
+        obj = d
+        for key in path[:-1]:
+            obj = obj[key]
+        obj[path[-1]] = value
+    return mutate
+
+
+def _delete(path):
+    def mutate(d):
+        obj = d
+        for key in path[:-1]:
+            obj = obj[key]
+        del obj[path[-1]]
+    return mutate
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (_set(("key_figures", 0, "sum"), ["t3.r99.c7"]),
+     "bad.json: $.key_figures[0].sum[0]: unknown cell code: 't3.r99.c7'"),
+    (_set(("prose_checks", "figures", 0, "patterns", 0), "(unclosed{NUM}"),
+     "bad.json: $.prose_checks.figures[0].patterns[0]: bad regular expression"),
+    (_set(("rollup", "chart_figure"), "applications"),
+     "bad.json: $.rollup.chart_figure: unknown key figure: 'applications'"),
+    (_set(("checks", "headers"), ["序号", "校验规则", "位置", "左边值", "右边值"]),
+     "bad.json: $.checks.headers: expected 6 items, found 5"),
+    (_set(("rollup", "colour"), "red"), "bad.json: $.rollup.colour: unknown key: 'red'"),
+    (_delete(("cover", "status_ok")), "bad.json: $.cover.status_ok: missing required key: None"),
+    (_set(("first_year",), "2021"), "bad.json: $.first_year: expected an integer: '2021'"),
+    (_set(("tables", 1, "blocks", 0, "rows", 23, "sum_of_rows"), ["r99"]),
+     "bad.json: $.tables[1].blocks[0].rows[23].sum_of_rows: unknown row: 'r99'"),
+    (_set(("kinds", "count", "prompt"), "字" * 300), "bad.json: $.kinds.count.prompt: longer than Excel's 255"),
+    (_set(("sections", 0, "sheet"), "一[总体]"), "bad.json: $.sheets: illegal Excel sheet name: '一[总体]'"),
+    (_set(("negations",), []), "bad.json: $.negations: unknown key: []"),
+    (_set(("prose_checks", "negations", 0, "cells"), ["t3.r01.c9"]),
+     "bad.json: $.prose_checks.negations[0].cells[0]: unknown cell code: 't3.r01.c9'"),
+    (_set(("drafts", "s1.p2", "text"), "共{received}件，{typo}件"),
+     "bad.json: $.drafts.s1.p2.text: unknown placeholder {typo}"),
+    (_set(("relations", 0, "left"), ["r01", "r77"]), "bad.json: $.relations[0].left[1]: unknown row: 'r77'"),
+    (_set(("carry_over", "last_year"), "r26"), "bad.json: $.carry_over.last_year: unknown row: 'r26'"),
+    (_set(("sections", 1, "table"), "t9"), "bad.json: $.sections[1].table: unknown table: 't9'"),
+    (_set(("prose_checks", "year_pattern"), "(?:19|20)\\d{2}"),
+     "bad.json: $.prose_checks.year_pattern: pattern lacks the group (?P<year>…)"),
 ])
-def test_malformed_descriptor_is_refused(fmt, mutate, needle):
-    d = json.loads(json.dumps(fmt.descriptor))
+def test_malformed_descriptor_is_refused(mutate, message):
+    d = _shipped_json()
     mutate(d)
-    with pytest.raises(FormatError, match=needle):
+    with pytest.raises(FormatError) as ei:
         from_descriptor(d, source="bad.json")
+    assert str(ei.value).startswith(message)
 
 
 def test_registry_lists_shipped_version():
@@ -96,7 +156,7 @@ def test_a_new_version_is_a_new_data_file(tmp_path, monkeypatch, fmt):
     from govinfo_xlsx.template import write_workbook
     from govinfo_xlsx.validate import validate
 
-    d = json.loads(json.dumps(fmt.descriptor))
+    d = fmt.to_descriptor()
     d["version"] = "2031"
     t2 = d["tables"][0]
     t2["blocks"][2]["rows"].append({"code": "r7", "path": ["行政检查"]})
@@ -116,3 +176,25 @@ def test_a_new_version_is_a_new_data_file(tmp_path, monkeypatch, fmt):
     with pytest.raises(WorkbookError) as ei:
         read_workbook(p)
     assert ei.value.reason == "unsupported-version"
+
+
+def test_every_rule_id_is_in_the_one_catalogue_and_the_docs(fmt):
+    """Rule ids used in the code or declared by the format are catalogued in findings.RULES and docs/rules.md."""
+    import re
+    from pathlib import Path
+
+    from govinfo_xlsx.findings import RULES
+
+    root = Path(__file__).resolve().parents[1]
+    used = set()
+    for path in (root / "govinfo_xlsx").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        used |= set(re.findall(r'Finding\(\s*"([a-z0-9-]+)"', text))
+        used |= set(re.findall(r'rule="([a-z0-9-]+)"', text))
+    used |= {r.id for r in fmt.relations}
+    if fmt.carry_over is not None:
+        used.add(fmt.carry_over.id)
+    assert used, "no rule ids found: the scan is broken"
+    assert sorted(used - set(RULES)) == []
+    docs = (root / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert sorted(r for r in RULES if f"`{r}`" not in docs) == []

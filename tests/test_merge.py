@@ -11,7 +11,7 @@ from govinfo_xlsx.merge import merge
 from govinfo_xlsx.reader import read_workbook
 from govinfo_xlsx.validate import validate
 
-from .conftest import assert_totals_in_libreoffice, consistent_values, write_filled
+from .helpers import assert_totals_in_libreoffice, consistent_values, write_filled
 
 
 def _units(d, fmt, n, prefix="县", year=2024, seed0=0):

@@ -9,7 +9,7 @@ from govinfo_xlsx.errors import WorkbookError
 from govinfo_xlsx.reader import read_workbook
 from govinfo_xlsx.validate import validate
 
-from .conftest import consistent_values, fill_openpyxl, write_filled
+from .helpers import consistent_values, fill_openpyxl, write_filled
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +69,7 @@ def test_non_numbers_are_errors_never_zero(tmp_path, fmt, template_path, typed):
     rep = validate(read_workbook(p))
     errs = [(f.rule, f.cells) for f in rep.errors]
     assert errs == [("not-a-number", (fmt.cells[code].ref,))]
-    assert read_workbook(p).numbers(invalid_as_none=True)["t4.r1.c05"] is None
+    assert read_workbook(p).numbers()["t4.r1.c05"] is None
 
 
 def test_formula_in_input_uses_cached_value_or_errors(tmp_path, fmt, template_path):
@@ -80,13 +80,23 @@ def test_formula_in_input_uses_cached_value_or_errors(tmp_path, fmt, template_pa
     assert code in wb.invalid
 
 
-def test_blank_inputs_are_warnings_or_errors_when_strict(template_path, fmt):
-    wb = read_workbook(template_path)
+def test_blank_inputs_are_warnings_or_errors_when_strict(tmp_path, template_path, fmt):
+    filled = dict.fromkeys(fmt.input_codes[:3], 0)
+    p = fill_openpyxl(template_path, tmp_path / "part.xlsx", fmt, filled)
+    wb = read_workbook(p)
     rep = validate(wb)
     blanks = [f for f in rep.findings if f.rule == "blank-input"]
-    assert len(blanks) == len(fmt.input_codes) and all(f.severity == "warning" for f in blanks)
+    assert rep.state == "partial" and rep.ok
+    assert len(blanks) == len(fmt.input_codes) - 3 and all(f.severity == "warning" for f in blanks)
     strict = validate(wb, strict=True)
-    assert len([f for f in strict.errors if f.rule == "blank-input"]) == len(fmt.input_codes)
+    assert len([f for f in strict.errors if f.rule == "blank-input"]) == len(fmt.input_codes) - 3
+
+
+def test_an_empty_template_is_one_error_not_166_warnings(template_path, fmt):
+    rep = validate(read_workbook(template_path))
+    assert rep.state == "empty" and not rep.ok
+    assert [(f.rule, f.cells) for f in rep.errors] == [("empty-workbook", (fmt.cells[fmt.input_codes[0]].ref,))]
+    assert not [f for f in rep.findings if f.rule == "blank-input"]
 
 
 def _edit_label(wb, fmt):

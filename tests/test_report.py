@@ -13,7 +13,7 @@ from govinfo_xlsx.cli import main
 from govinfo_xlsx.reader import read_workbook
 from govinfo_xlsx.report import build_document, convert, md_escape
 
-from .conftest import consistent_values, write_filled
+from .helpers import consistent_values, expected_totals, write_filled
 
 HOSTILE = {
     "s1.p1": "<script>alert('x')</script>第一段\n第二段 & 第三个<b>粗</b>",
@@ -36,7 +36,7 @@ def filled(tmp_path_factory, fmt):
 
 
 def _expected_cells(fmt, vals):
-    totals = fmt.compute(vals)
+    totals = expected_totals(fmt, vals)
     return {code: float(v) for code, v in totals.items()}
 
 
@@ -112,7 +112,7 @@ def test_markdown_shows_text_verbatim(filled, fmt):
     assert md_escape("1.属于") == "1\\.属于"
     row = next(line for line in md.splitlines() if line.startswith("| 一、本年新收"))
     nums = [c.strip() for c in row.strip("| ").split("|")][1:]
-    totals = fmt.compute(vals)
+    totals = expected_totals(fmt, vals)
     assert [int(x) for x in nums] == [totals[f"t3.r01.c{i}"] for i in range(1, 8)]
 
 
@@ -135,7 +135,7 @@ def test_generated_paragraph_when_part_empty(tmp_path, fmt):
     doc = build_document(read_workbook(p))
     part = next(pt for s in doc.sections for pt in s.parts if pt.heading == "（二）依申请公开")
     assert part.generated and "自动生成" in part.marker
-    totals = fmt.compute(vals)
+    totals = expected_totals(fmt, vals)
     assert f"新收政府信息公开申请{totals['t3.r01.c7']}件" in part.paragraphs[0]
     assert f"结转下年度继续办理{totals['t3.r25.c7']}件" in part.paragraphs[0]
 
@@ -162,9 +162,9 @@ def test_sample_report_carries_every_figure_and_paragraph(tmp_path):
 
 @pytest.mark.libreoffice
 def test_docx_converts_to_pdf_in_libreoffice(filled, tmp_path):
-    from .conftest import _need_libreoffice
+    from .helpers import need_libreoffice
 
-    _need_libreoffice()
+    need_libreoffice()
     path, vals, d = filled
     out = tmp_path / "r.docx"
     convert(path, out)
