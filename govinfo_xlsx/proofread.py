@@ -441,7 +441,11 @@ def _judge(chunk: str, s: int, e: int, term: str, how: str,
         # Garbage: a slip must not cut through a real word (以识别, 现向社会), and a
         # keystroke slip must keep the syllables' initials or one character (先关 → 相关).
         if _crosses_a_word(chunk, ws, we, words) or _inside_a_phrase(chunk, ws, we, lex) or \
-                _names_a_place(chunk, ws, we):
+                _names_a_place(chunk, ws, we) or \
+                len(written) > 1 and not (lead or trail) and all(ch in lex.function or ch in _GRAMMAR
+                                                                   for ch in written):
+            # 也无因…: two words of grammar side by side are ordinary text, unless the
+            # neighbours spell a lexicon phrase with the term (信息公开一是 → 公开意识).
             return None
         # One keystroke away is weaker evidence: the term must also complete a lexicon
         # phrase with its neighbours (公开视屏 → 公开水平), and keep the syllables' shape.
@@ -485,6 +489,10 @@ def _inside_a_phrase(chunk: str, s: int, e: int, lex: _Lexicon) -> bool:
                 return True
     return False
 
+
+#: Adverbs, negations, prepositions and particles that stand alone as words (besides
+#: the very common characters of ``proofread_function.txt``).
+_GRAMMAR = frozenset("也无都还又就才已未不没均皆亦仍再并且而及与或即便则但却曾将被把让给向从对于以为因并非否各每该其此本另")
 
 #: What follows a place name (卫辉市, 卫辉分局): a name is not a slip for a word that sounds alike.
 _PLACE_SUFFIX = re.compile(r"[省市县区镇乡村州旗盟]|分局|街道|社区")
@@ -610,6 +618,11 @@ def _duplicates(chunk: str, base: int) -> list[Slip]:
             if not words.cls(unit) or words.cls(unit * 2) or unit[0] == unit[1] or unit in _REDUPLICATED_VERBS:
                 continue  # 研究研究 is sound Chinese; 清清 is handled one character at a time
             if m.group(0) in _lexicon().allowed:
+                continue
+            # 人民政府政府信息 is 人民政府 + 政府信息.
+            k = len(unit)
+            if any(words.cls(chunk[a:i + k]) for a in range(max(0, i - 3), i)) and \
+                    any(words.cls(chunk[i + k:b]) for b in range(j + 1, min(len(chunk), i + k + 4) + 1)):
                 continue
         out.append(Slip("duplicate", base + i, base + j, m.group(0)))
     return out
