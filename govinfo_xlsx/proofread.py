@@ -441,7 +441,7 @@ def _judge(chunk: str, s: int, e: int, term: str, how: str,
         # Garbage: a slip must not cut through a real word (以识别, 现向社会), and a
         # keystroke slip must keep the syllables' initials or one character (先关 → 相关).
         if _crosses_a_word(chunk, ws, we, words) or _inside_a_phrase(chunk, ws, we, lex) or \
-                _names_a_place(chunk, ws, we) or \
+                _names_a_place(chunk, ws, we) or written[0] in _NEGATION and fix[0] != written[0] or \
                 len(written) > 1 and not (lead or trail) and all(ch in lex.function or ch in _GRAMMAR
                                                                    for ch in written):
             # 也无因…: two words of grammar side by side are ordinary text, unless the
@@ -493,6 +493,9 @@ def _inside_a_phrase(chunk: str, s: int, e: int, lex: _Lexicon) -> bool:
 #: Adverbs, negations, prepositions and particles that stand alone as words (besides
 #: the very common characters of ``proofread_function.txt``).
 _GRAMMAR = frozenset("也无都还又就才已未不没均皆亦仍再并且而及与或即便则但却曾将被把让给向从对于以为因并非否各每该其此本另")
+
+#: A negation makes words of its own (业务不熟 is not 业务部署).
+_NEGATION = frozenset("不没未无非别勿")
 
 #: What follows a place name (卫辉市, 卫辉分局): a name is not a slip for a word that sounds alike.
 _PLACE_SUFFIX = re.compile(r"[省市县区镇乡村州旗盟]|分局|街道|社区")
@@ -593,6 +596,8 @@ _REDUPLICATION = frozenset("常天一人事件个层步年处时刚仅往渐纷�
 #: Verbs said twice on purpose (研究研究, 商量商量).
 _REDUPLICATED_VERBS = frozenset("研究 学习 讨论 商量 考虑 检查 休息 活动 锻炼 整理 打扫 收拾 介绍 了解 交流 沟通 总结 "
                                 "比较 思考 琢磨 体验 尝试 调查 练习 准备 打听 运动 放松 熟悉 认识 看看".split())
+#: Sentence punctuation typed twice (工作。。, 管理，。); …… and —— are single marks.
+_DUP_PUNCT = re.compile(r"[，。；、：,;][，。；、：]")
 _DUP = re.compile(r"([\u4e00-\u9fff]{1,4}?)\1")
 
 
@@ -710,12 +715,14 @@ def find_slips(text: str) -> list[Slip]:
     """Duplicated words and characters, malformed dates, figures without their measure
     word and unbalanced brackets in ``text``, in order.
 
-    >>> [(s.kind, s.text) for s in find_slips("我局加强加强管理，20231月1日起受理申请15。《条例》")]
-    [('duplicate', '加强加强'), ('date', '20231月'), ('measure-word', '15')]
+    >>> [(s.kind, s.text) for s in find_slips("我局加强加强管理，。20231月1日起受理申请15。《条例》")]
+    [('duplicate', '加强加强'), ('duplicate', '，。'), ('date', '20231月'), ('measure-word', '15')]
     """
     out: list[Slip] = []
     for run in _HAN.finditer(text):
         out.extend(_duplicates(run.group(), run.start()))
+    for m in _DUP_PUNCT.finditer(text):
+        out.append(Slip("duplicate", m.start(), m.end(), m.group(0)))
     out.extend(_dates(text))
     out.extend(_bare_figures(text))
     out.extend(_brackets(text))

@@ -135,17 +135,21 @@ def main(argv: list[str]) -> int:
     # Known words that sound exactly like a target: keep their tags (noun for verb rule).
     sounding = {w for w in known if w not in targets and any(py in target_py for py in spellings(w, 4))}
 
-    # Strings of real prose that sound like a target: attested usage, never a slip.
+    # Strings of real prose that sound like a target: attested usage, never a slip, when
+    # written so in two pages or more (a slip in one page is not usage).
     attested = collections.Counter()
     for text in texts:
+        seen_here = set()
         for run in HAN.findall(text):
             for n in (2, 3, 4):
                 for i in range(len(run) - n + 1):
                     s = run[i:i + n]
                     if s in targets:
                         continue
-                    if any(py in target_py for py in spellings(s, 4)):
+                    if s not in seen_here and any(py in target_py for py in spellings(s, 4)):
                         attested[s] += 1
+                        seen_here.add(s)
+    attested = collections.Counter({s: n for s, n in attested.items() if n >= 2})
 
     (DATA / "proofread_chars.json").write_text(
         json.dumps(table, ensure_ascii=False, separators=(",", ":"), sort_keys=True), encoding="utf-8")
