@@ -36,9 +36,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from govinfo_xlsx.proofread import _lexicon, _readings, find_slips, find_typos  # noqa: E402
 
 SAMPLE = ROOT / "examples" / "sample-report-2023.txt"
-#: The input-method slips in the bundled sample, as (written, meant).
-SAMPLE_SLIPS = {("羌胡啊", "强化"), ("先关", "相关"), ("已", "依"), ("姐夫", "解读"), ("视屏", "水平"),
-                ("医生", "提升"), ("一是", "意识"), ("只是", "知识"), ("等于", "等与")}
+#: The input-method slips planted in the bundled (fictional) sample, as (written, meant).
+SAMPLE_SLIPS = {("计制", "机制"), ("节读", "解读"), ("专拦", "专栏"), ("陪训", "培训"), ("减查", "检查"),
+                ("提生", "提升")}
 
 
 def load(folder: Path, split: str) -> list[dict]:
