@@ -260,7 +260,7 @@ def _lexicon() -> _Lexicon:
         line = line.strip()
         if line.startswith("!"):
             allowed.add(line[1:])
-        elif re.fullmatch(r"[\u4e00-\u9fff]{2,8}", line):
+        elif 2 <= len(line) <= 8 and _HAN.fullmatch(line):
             lexicon.append(line)
     targets: dict[str, str] = {}
     exact: dict[str, list[str]] = {}
