@@ -343,3 +343,11 @@ def test_rollup_word_has_a_wide_name_column_and_no_fake_chart(tmp_path, fmt):
     widths = [c.width for c in units.rows[0].cells]
     assert widths[0] >= Mm(34) and widths[0] == max(widths)
     assert all(w >= Mm(12.9) for w in widths[1:])
+
+
+def test_merge_pdf_report_without_libreoffice_is_refused_before_any_work(filled, tmp_path, monkeypatch, capsys):
+    path, _, _ = filled
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert main(["merge", str(path), "-o", str(tmp_path / "m.xlsx"), "--report", str(tmp_path / "m.pdf")]) == 3
+    assert "需要 LibreOffice" in capsys.readouterr().err
+    assert not (tmp_path / "m.xlsx").exists()
