@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .console import plain_marks, setup_streams
 from .errors import WorkbookError
 from .findings import ERROR, CheckReport
 from .wording import combine_repeated
@@ -114,21 +115,23 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
 
     t = sub.add_parser("template", help="生成受保护的 Excel 填报模板", description="生成受保护的 Excel 填报模板。", epilog=_epilog("template"))
-    t.add_argument("-o", "--output", required=True, metavar="输出.xlsx", help="输出的 .xlsx 文件")
+    t.add_argument("-o", "--output", required=True, metavar="输出.xlsx", help="输出的 .xlsx 文件（使用 --roster 时为文件夹）")
     t.add_argument("--year", type=_year, metavar="年度", help="报告年度，例如 2024")
     t.add_argument("--org", default="", metavar="机关名称", help="机关名称")
     t.add_argument("--password", metavar="密码", help="工作表保护密码（可选）")
     t.add_argument("--contact", default="", metavar="联系人", help="写入填报说明的联系人和电话，例如“市政务公开办 张三 0373-1234567”")
     t.add_argument("--from", dest="previous", metavar="上年工作簿",
                    help="由上年已填报的工作簿生成本年模板：沿用封面，并把上年“结转下年度继续办理”填入本年“上年结转”")
+    t.add_argument("--roster", metavar="名单", help="按名单为每个单位各生成一份模板（填好机关名称和年度），-o 为输出文件夹")
 
     c = sub.add_parser("check", help="读取并校验已填报的工作簿", description="读取并校验已填报的工作簿。", epilog=_epilog("check"))
-    c.add_argument("file", metavar="工作簿", help="已填报的 .xlsx 文件")
+    c.add_argument("file", nargs="+", metavar="工作簿", help="已填报的 .xlsx 文件；可给多个文件或文件夹，逐个单位列出结果")
     c.add_argument("--json", action="store_true", help="以 JSON 输出")
     c.add_argument("--strict", action="store_true", help="未填写的单元格视为错误")
     c.add_argument("--year", type=_year, metavar="年度", help="要求的报告年度")
     c.add_argument("--previous", metavar="上年工作簿", help="核对“上年结转”与上年“结转下年度继续办理”是否一致")
-    c.add_argument("--annotate", metavar="输出.xlsx", help="另存一份标注了问题单元格的工作簿")
+    c.add_argument("--annotate", metavar="输出.xlsx",
+                   help="另存一份标注了问题单元格的工作簿；校验多个文件时为文件夹，每个单位另存标注副本和“退回意见”文本")
 
     e = sub.add_parser("export", help="导出数据（JSON 或 CSV）", description="导出数据（JSON 或 CSV）。", epilog=_epilog("export"))
     e.add_argument("file", metavar="工作簿", help="已填报的 .xlsx 文件")
@@ -152,7 +155,10 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("-o", "--output", required=True, metavar="汇总.xlsx", help="汇总工作簿 .xlsx")
     m.add_argument("--org", default="", metavar="汇总单位名称", help="汇总单位名称")
     m.add_argument("--year", type=_year, metavar="年度", help="报告年度（默认取多数单位的年度）")
-    m.add_argument("--roster", metavar="名单", help="应报单位名单（.csv 或 .xlsx，第一列为机关名称）")
+    m.add_argument("--roster", metavar="名单", help="应报单位名单（.csv 或 .xlsx，按“单位名称”“机关名称”表头找名称列）")
+    m.add_argument("--prefer", action="append", default=[], metavar="文件",
+                   help="同一单位报送了多份内容不同的工作簿时，采用这一份（可重复使用）")
+    m.add_argument("--chase", metavar="催报清单", help="另存缺报和未汇总单位的催报清单（.xlsx 或 .csv，含联系人和电话）")
     m.add_argument("--report", metavar="报告文件", help="同时生成汇总报告：.docx、.pdf、.html 或 .md")
     m.add_argument("--jobs", type=int, default=0, metavar="N", help="并行读取的进程数（默认：全部 CPU 核）")
     m.add_argument("--strict", action="store_true", help="有任何文件未能汇总时，不生成汇总结果")
@@ -174,8 +180,14 @@ def render_report(rep: CheckReport, fmt_sheets: Sequence[str] = ()) -> str:
     """A check report as readable Chinese text, grouped by sheet."""
     lines = [f"文件：{rep.file}", f"机关名称：{rep.org or '（未填写）'}　报告年度：{rep.year or '（未填写）'}"]
     n_err, n_warn = len(rep.errors), len(rep.warnings)
-    if rep.ok and not n_warn:
+    n_blank = sum(1 for f in rep.warnings if f.rule == "blank-input")
+    if any(f.rule == "empty-workbook" for f in rep.errors):
+        lines.append("结果：尚未填写（所有数字单元格均为空），不能作为报送的数据。")
+    elif rep.ok and not n_warn:
         lines.append("结果：校验通过，未发现问题。")
+    elif rep.ok and n_blank:
+        others = f"，另有 {n_warn - n_blank} 条提示" if n_warn > n_blank else ""
+        lines.append(f"结果：校验通过（无错误），但部分未填写：{n_blank} 个数字单元格为空，按 0 计{others}。")
     elif rep.ok:
         lines.append(f"结果：校验通过（无错误），有 {n_warn} 条提示。")
     else:
@@ -256,7 +268,7 @@ def cmd_template(a: argparse.Namespace) -> int:
     from .format import load_format
     from .template import write_template
 
-    if _wrong_suffix(a.output, [".xlsx"], " Excel 工作簿"):
+    if not a.roster and _wrong_suffix(a.output, [".xlsx"], " Excel 工作簿"):
         return EXIT_USAGE
     fmt = load_format()
     if a.year is not None and not fmt.first_year <= a.year <= fmt.last_year:
@@ -264,6 +276,20 @@ def cmd_template(a: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_USAGE
 
+    if a.roster:
+        from .batch import write_templates
+
+        if a.previous:
+            print("--roster 与 --from 不能同时使用。", file=sys.stderr)
+            return EXIT_USAGE
+        try:
+            written = write_templates(a.roster, a.output, year=a.year, password=a.password, contact=a.contact)
+        except ValueError as exc:
+            print(str(exc), file=sys.stderr)
+            return EXIT_USAGE
+        print(f"已在 {a.output} 生成 {len(written)} 份填报模板（每个单位一份，已填好机关名称"
+              f"{'和报告年度' if a.year else ''}）。")
+        return EXIT_OK
     if a.previous:
         if _same_as_input(a.output, [a.previous]):
             print("输出文件不能覆盖上年工作簿。", file=sys.stderr)
@@ -289,7 +315,13 @@ def _read_and_check(path: str, strict: bool, year: int | None, previous: str | N
 
 
 def cmd_check(a: argparse.Namespace) -> int:
-    """``govinfo-xlsx check``."""
+    """``govinfo-xlsx check``: one workbook in full, or several (files, folders) one line each."""
+    from pathlib import Path
+
+    if len(a.file) > 1 or Path(a.file[0]).is_dir() or (a.annotate and (Path(a.annotate).is_dir()
+                                                                      or a.annotate.endswith(("/", "\\")))):
+        return _check_many(a)
+    a.file = a.file[0]
     if _wrong_suffix(a.annotate, [".xlsx"], "标注后的 Excel 工作簿"):
         return EXIT_USAGE
     if a.annotate and _same_as_input(a.annotate, [a.file]):
@@ -314,6 +346,59 @@ def cmd_check(a: argparse.Namespace) -> int:
         if not a.json:
             print(f"\n已另存标注问题单元格的工作簿：{a.annotate}")
     return EXIT_OK if rep.ok else EXIT_ERRORS
+
+
+def _check_many(a: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .batch import check_files, has_errors, return_note, safe_filename, summary_line
+
+    if a.previous:
+        print("--previous 只能用于校验单个工作簿。", file=sys.stderr)
+        return EXIT_USAGE
+    out_dir = Path(a.annotate) if a.annotate else None
+    if out_dir is not None:
+        if out_dir.exists() and not out_dir.is_dir():
+            print("校验多个文件时，--annotate 应为一个文件夹。", file=sys.stderr)
+            return EXIT_USAGE
+        if any(_same_as_input(str(out_dir), [f]) for f in a.file):
+            print("标注文件夹不能是要校验的文件夹，请另选一个文件夹。", file=sys.stderr)
+            return EXIT_USAGE
+    items = check_files(a.file, year=a.year, strict=a.strict)
+    if a.json:
+        print(json.dumps([{"file": i.path, "ok": i.ok, "empty": i.empty, "blank": i.blank,
+                           "skipped": i.skipped or None,
+                           "error": None if i.error is None else {"rule": i.error.reason, "message": i.error.detail},
+                           "report": None if i.report is None else i.report.to_dict()} for i in items],
+                         ensure_ascii=False, indent=2))
+    else:
+        for i in items:
+            print(i.line())
+        print()
+        print(summary_line(items))
+    if out_dir is not None:
+        from .annotate import annotate
+
+        out_dir.mkdir(parents=True, exist_ok=True)
+        n = 0
+        for i in items:
+            if not has_errors(i) and not i.blank:
+                continue
+            stem = safe_filename(i.org or Path(i.path).stem)
+            note = out_dir / f"{stem}_退回意见.txt"
+            from ._io import atomic_path
+
+            with atomic_path(note) as tmp:
+                tmp.write_text(return_note(i), encoding="utf-8-sig")
+            if i.report is not None and not i.empty:
+                try:
+                    annotate(i.path, i.report, out_dir / f"{stem}_标注.xlsx")
+                except ValueError as exc:
+                    print(f"{Path(i.path).name}：{exc}", file=sys.stderr)
+            n += 1
+        if not a.json:
+            print(f"已在 {out_dir} 为 {n} 个单位另存标注副本和退回意见。")
+    return max((i.exit_code for i in items), default=EXIT_OK)
 
 
 def cmd_export(a: argparse.Namespace) -> int:
@@ -391,14 +476,14 @@ def cmd_merge(a: argparse.Namespace) -> int:
     progress = not a.quiet and sys.stderr.isatty()
     try:
         res = merge(a.inputs, a.output, org=a.org, year=a.year, roster=a.roster, report=a.report,
-                    jobs=a.jobs or None, strict=a.strict, progress=progress)
+                    jobs=a.jobs or None, strict=a.strict, progress=progress, prefer=a.prefer, chase=a.chase)
     except (ValueError, ConversionError) as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE
     if a.json:
         print(json.dumps(res.to_dict(), ensure_ascii=False, indent=2))
     else:
-        sys.stdout.write(res.summary())
+        sys.stdout.write(res.summary(plain_marks(sys.stdout)))
     return res.exit_code
 
 
@@ -423,21 +508,9 @@ def cmd_help(a: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _chinese_streams() -> None:
-    # A console or pipe whose encoding cannot hold Chinese (LANG=C, PYTHONIOENCODING=ascii)
-    # would turn every message into an encoding error: fall back to UTF-8 there only.
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            "校验".encode(stream.encoding or "ascii")
-        except (LookupError, UnicodeEncodeError):
-            reconfigure = getattr(stream, "reconfigure", None)
-            if reconfigure is not None:
-                reconfigure(encoding="utf-8", errors="replace")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``govinfo-xlsx`` command."""
-    _chinese_streams()
+    setup_streams()
     parser = _parser()
     a = parser.parse_args(argv)
     if a.command is None:

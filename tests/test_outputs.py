@@ -346,7 +346,8 @@ def test_rollup_word_has_a_wide_name_column_and_no_fake_chart(tmp_path, fmt):
                 progress=False)
     assert res.written
     d = docx.Document(str(tmp_path / "city.docx"))
-    assert len(d.tables) == len(fmt.tables) + 1  # the three format tables and the per-unit table, no chart copy
+    # 报送情况 (who is in and who is not), the three format tables and the per-unit table; no chart copy
+    assert len(d.tables) == len(fmt.tables) + 2
     units = d.tables[-1]
     assert [units.cell(i + 1, 0).text for i in range(3)] == names
     widths = [c.width for c in units.rows[0].cells]
