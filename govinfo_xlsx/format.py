@@ -712,6 +712,9 @@ class ReportFormat:
     relation_specs: tuple[RelationSpec, ...] = _f((), json="relations")
     derived_relation: DerivedRelation
     carry_over: CarryOver | None = None
+    #: Fingerprints of earlier releases' templates of this same layout (other guidance wording):
+    #: their workbooks read without a fingerprint warning.
+    earlier_fingerprints: tuple[str, ...] = ()
     source: str = field(default="", init=False, compare=False)
 
     # ---- lookups -----------------------------------------------------------
@@ -803,8 +806,8 @@ class ReportFormat:
 
     @functools.cached_property
     def accepted_fingerprints(self) -> frozenset[str]:
-        """This layout's fingerprint and the one of the same layout under its older label wordings."""
-        return frozenset({self.fingerprint, self._fingerprint(older=True)})
+        """This layout's fingerprint, the one under its older label wordings, and earlier releases' ones."""
+        return frozenset({self.fingerprint, self._fingerprint(older=True), *self.earlier_fingerprints})
 
     def _fingerprint(self, older: bool) -> str:
         h = hashlib.sha256()
