@@ -298,24 +298,25 @@ class XlsxPackage:
             return False  # a DTD, a prefixed namespace, comments, single quotes: the XML parser reads it
         try:
             text = data.decode("utf-8")
+            # <sheets> and <workbookPr> come before <definedNames> (CT_Workbook order).
+            cut = text.find("<definedNames>")
+            head, block = (text, "") if cut < 0 else (text[:cut], text[cut: text.find("</definedNames>", cut)])
             sheets = []
-            for m in _SHEET_RE.finditer(text):
+            for m in _SHEET_RE.finditer(head):
                 attrs = dict(_ATTR_RE.findall(m.group(1)))
                 rid = next((v for k, v in attrs.items() if k.endswith(":id")), "")
                 sheets.append((_xml_text(attrs.get("name", "")), rels.get(rid, ""), attrs.get("state", "visible")))
-            names = {}
-            found = 0
-            for name, local, value in _DEFNAME_RE.findall(text):
-                found += 1
-                if not local:  # workbook-level names only
-                    names[_xml_text(name)] = _xml_text(value)
+            found = _DEFNAME_RE.findall(block)
+            names = {name: value for name, attrs, value in found if "localSheetId" not in attrs}  # workbook-level
+            if "&" in block:
+                names = {_xml_text(name): _xml_text(value) for name, value in names.items()}
         except (UnicodeDecodeError, ValueError, OverflowError):  # bad bytes or character references:
             return False  # the XML parser says where
-        if not sheets or len(sheets) != text.count("<sheet ") or found != text.count("<definedName "):
+        if not sheets or len(sheets) != text.count("<sheet ") or len(found) != text.count("<definedName "):
             return False
         self.sheets, self.defined_names = sheets, names
-        self.workbook_protected = 'lockStructure="1"' in text or 'lockStructure="true"' in text
-        pr = _WORKBOOK_PR_RE.search(text)
+        self.workbook_protected = 'lockStructure="1"' in head or 'lockStructure="true"' in head
+        pr = _WORKBOOK_PR_RE.search(head)
         self.date1904 = bool(pr and _DATE1904_RE.search(pr.group(0)))
         return True
 
@@ -674,7 +675,7 @@ def _positions(data: bytes, pat: _Patterns) -> dict[int, tuple[int, int]]:
 _SHEET_RE = re.compile(r"<sheet\b([^>]*)/>")
 _ATTR_RE = re.compile(r'([\w:]+)="([^"]*)"')
 # Names as Excel, WPS and LibreOffice write them (name first); others go to the XML parser.
-_DEFNAME_RE = re.compile(r'<definedName name="([^"]*)"(?=[^>]*\b(localSheetId)=)?[^>]*>([^<]*)</definedName>')
+_DEFNAME_RE = re.compile(r'<definedName name="([^"]*)"([^>]*)>([^<]*)</definedName>')
 _WORKBOOK_PR_RE = re.compile(r"<workbookPr\b[^>]*>")
 _DATE1904_RE = re.compile(r'\bdate1904="(?:1|true)"')
 _ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|lt|gt|amp|quot|apos);")
