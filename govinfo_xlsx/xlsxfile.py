@@ -23,6 +23,7 @@ the reference the tests compare the fast path against.
 
 from __future__ import annotations
 
+import datetime as _dt
 import functools
 import os
 import posixpath
@@ -154,6 +155,7 @@ class XlsxPackage:
         self._shared: list[str] | None = None
         self._cal: Any = None
         self._shared_plain: bool | None = None
+        self._dates: dict[str, bool] | None = None
         self._read_workbook()
 
     def close(self) -> None:
@@ -463,6 +465,41 @@ class XlsxPackage:
                 self._shared_plain = True
         return self._shared_plain
 
+    def date_styles(self) -> dict[str, bool]:
+        """Cell styles (``s``) whose number format shows a date or time: style -> is a duration.
+
+        A number in such a cell is what the user sees as a date; the XML
+        parser returns it as one, as calamine does on the fast path.
+        """
+        if self._dates is None:
+            custom: dict[str, str] = {}
+            xfs: list[str] = []
+            st = {"in": False}
+
+            def start(tag_name: str, attrs: dict[str, str]) -> None:
+                tag = _local(tag_name)
+                if tag == "numFmt":
+                    custom[attrs.get("numFmtId", "")] = attrs.get("formatCode", "")
+                elif tag == "cellXfs":
+                    st["in"] = True
+                elif tag == "xf" and st["in"]:
+                    xfs.append(attrs.get("numFmtId", "0"))
+
+            def end(tag_name: str) -> None:
+                if _local(tag_name) == "cellXfs":
+                    st["in"] = False
+
+            part = self.styles_part
+            if part is not None and self._member(part) is not None:
+                self._parse(self._read_small(part) or b"", start, part, end)
+            dates = {}
+            for i, fid in enumerate(xfs):
+                kind = _format_kind(custom[fid]) if fid in custom else _BUILTIN_DATES.get(fid)
+                if kind is not None:
+                    dates[str(i)] = kind == "duration"
+            self._dates = dates
+        return self._dates
+
     def read_sheet(self, name: str, max_row: int, max_col: int) -> SheetData:
         """Read the cells of rows ``0..max_row`` and columns ``0..max_col`` of a sheet.
 
@@ -481,7 +518,8 @@ class XlsxPackage:
             return sd
         sd.cells.clear()
         shared = self.shared_strings()
-        cur: dict[str, Any] = {"ref": None, "t": "n", "f": False, "v": None, "is": None, "in": None, "len": 0,
+        dates = self.date_styles()
+        cur: dict[str, Any] = {"ref": None, "t": "n", "s": None, "f": False, "v": None, "is": None, "in": None, "len": 0,
                                "row": -1, "col": -1, "merges": set(), "after_data": False}
         cells = sd.cells
 
@@ -493,7 +531,7 @@ class XlsxPackage:
                     r, c = parse_ref(ref)
                 else:  # position implied by order
                     r, c = cur["row"], cur["col"] + 1
-                cur.update(ref=(r, c), t=attrs.get("t", "n"), f=False, v=None, len=0, **{"is": None})
+                cur.update(ref=(r, c), t=attrs.get("t", "n"), s=attrs.get("s"), f=False, v=None, len=0, **{"is": None})
                 cur["col"] = c
             elif tag == "row":
                 r = attrs.get("r")
@@ -546,7 +584,10 @@ class XlsxPackage:
                     # One character over the limit is kept so the reader can tell the cell was cut.
                     v = None if cur["v"] is None else "".join(cur["v"])[: settings.MAX_CELL_CHARS + 1]
                     inline = None if cur["is"] is None else "".join(cur["is"])[: settings.MAX_CELL_CHARS + 1]
-                    cells[(r, c)] = _cell(cur["t"], v, inline, cur["f"], shared)
+                    cell = _cell(cur["t"], v, inline, cur["f"], shared)
+                    if cell.type == "n" and cell.value is not None and dates.get(cur["s"]) is False:
+                        cell = _date_cell(cell, self.date1904)
+                    cells[(r, c)] = cell
 
         p = _parser()
         p.StartElementHandler = start
@@ -704,6 +745,39 @@ def _calamine_value(v: Any) -> tuple[Any, str]:
     if hasattr(v, "total_seconds"):  # timedelta
         return float(v.total_seconds()) / 86400.0, "n"
     return str(v), "s"
+
+
+# Built-in number formats that show a date or time (ECMA-376 18.8.30, with the
+# East Asian ones): "date", or "duration" for [h]:mm:ss.
+_BUILTIN_DATES = {**{str(i): "date" for i in (*range(14, 23), *range(27, 37), 45, 47, *range(50, 59))},
+                  "46": "duration"}
+_FORMAT_LITERALS = re.compile(r'"[^"]*"|\\.|_.|\*.')
+_ELAPSED = re.compile(r"\[(?:h+|m+|s+)\]", re.I)
+
+
+def _format_kind(code: str) -> str | None:
+    """"date" when a custom number format shows a date or time, "duration" for elapsed time, else None."""
+    first = _FORMAT_LITERALS.sub("", code.split(";", 1)[0])
+    if _ELAPSED.search(first):
+        return "duration"
+    first = re.sub(r"\[[^\]]*\]", "", first)  # colours, conditions, locales
+    if re.search(r"[dmyhsDMYHS]", first) or re.search(r"(?i)a/?p", first):
+        return "date"
+    return None
+
+
+def _date_cell(cell: RawCell, date1904: bool) -> RawCell:
+    """A number in a date-formatted cell as the date (or time) it shows, ISO-written as calamine gives it."""
+    serial = cell.value
+    if not (0 <= serial < 2958466):  # beyond 9999-12-31: Excel shows ####; keep the number
+        return cell
+    if serial < 1:
+        moment = _dt.datetime(1900, 1, 1) + _dt.timedelta(days=serial)
+        return RawCell(moment.time().isoformat(), "d", cell.formula)
+    epoch = _dt.datetime(1904, 1, 1) if date1904 else _dt.datetime(1899, 12, 30)
+    moment = epoch + _dt.timedelta(days=serial)
+    text = moment.date().isoformat() if serial == int(serial) else moment.isoformat()
+    return RawCell(text, "d", cell.formula)
 
 
 def _cell(t: str, v: str | None, inline: str | None, formula: bool, shared: list[str]) -> RawCell:

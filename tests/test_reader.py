@@ -404,3 +404,26 @@ def test_numbers_in_text_cells_read_as_shown(tmp_path, fmt, template_path):
     assert wb.prose["s5"] == "12.3456"
     assert wb.cover["cover.phone"] == "13812345678" and wb.year == 2024
     assert [f.rule for f in wb.findings] == []
+
+
+def test_a_count_shown_as_a_date_is_not_a_number_on_both_paths(conventional, tmp_path, fmt):
+    """Excel turns "1-5" typed into a count into a date: both paths read the date the clerk sees, never 45296."""
+    import re
+    import zipfile
+
+    from . import corpus
+
+    src, _ = conventional
+    base = corpus.rewrite_conventions(src, tmp_path / "d.xlsx", fmt, date1904=True)
+    with zipfile.ZipFile(base) as z:  # the helper appended a date style (numFmtId 14) to cellXfs
+        date_style = int(re.search(rb'<cellXfs count="(\d+)"', z.read("xl/styles.xml")).group(1)) - 1
+    c = fmt.cells["t3.r01.c1"]
+    part = corpus.sheet_part(src, c.sheet)
+    p = corpus.rewrite_zip(base, tmp_path / "typed.xlsx", lambda n, b: re.sub(
+        rb'<c r="' + c.address.encode() + rb'"[^>]*>.*?</c>',
+        b'<c r="%s" s="%d"><v>45296</v></c>' % (c.address.encode(), date_style), b, count=1) if n == part else b)
+    fast, slow = _both_ways(p)
+    assert fast == slow
+    errors = [f for f in validate(read_workbook(p)).errors]
+    assert [(f.rule, f.cells) for f in errors] == [("not-a-number", (c.ref,))]
+    assert "2028-01-06" in errors[0].message  # 45296 days after 1904-01-01
