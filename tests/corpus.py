@@ -193,14 +193,15 @@ def _long_doubles(xml: bytes, near_integers: bool) -> bytes:
 
 
 def rewrite_conventions(src: Path, dst: Path, fmt, *, drop_r: bool | str = False, prefix: bool = False,
-                        date1904: bool = False, rename: bool = False, long_doubles: bool = False,
+                        date1904: bool = False, rename: bool | str = False, long_doubles: bool = False,
                         near_integers: bool = False) -> Path:
     """Rewrite a template-written workbook in other writers' (legal) conventions.
 
     ``drop_r``: cells and rows without ``r`` (``"implied"``: only where no gap follows); ``prefix``: ``<x:worksheet xmlns:x=...>``;
     ``date1904``: the 1904 date system, with 填报日期 a typed date (serial and date style);
     ``rename``: every part under other names (``xl/workbook.xml`` -> ``book/main.xml``,
-    sheets -> ``book/ws/a.xml``..., found only through the relationships);
+    sheets -> ``book/ws/a.xml``..., found only through the relationships; ``"sheets"``: only the sheets,
+    as ``xl/ws/a.xml``...);
     ``long_doubles``: 17 significant digits (``78.459999999999994``);
     ``near_integers``: whole numbers as pasted computed results (``37.00000000000001``).
     """
@@ -241,20 +242,25 @@ def rewrite_conventions(src: Path, dst: Path, fmt, *, drop_r: bool | str = False
         if prefix and name.endswith(".xml") and name.startswith("xl/"):
             parts[name] = _prefix(parts[name])
     if rename:
+        everything = rename != "sheets"
+        book = "book" if everything else "xl"
         names = {"xl/workbook.xml": "book/main.xml", "xl/sharedStrings.xml": "book/strings.xml",
-                 "xl/styles.xml": "book/looks.xml", "xl/theme/theme1.xml": "book/theme.xml"}
+                 "xl/styles.xml": "book/looks.xml", "xl/theme/theme1.xml": "book/theme.xml"} if everything else {}
         for i, p in enumerate(sorted(sheet_parts)):
-            names[p] = f"book/ws/{chr(97 + i)}.xml"
+            names[p] = f"{book}/ws/{chr(97 + i)}.xml"
         rels = parts.pop("xl/_rels/workbook.xml.rels")
 
         def target(m: re.Match) -> bytes:
             old = "xl/" + m.group(1).decode().lstrip("/").removeprefix("xl/")
-            new = names[old]
+            new = names.get(old, old)
             # one target absolute, the others relative to the workbook part
-            return b'Target="' + (("/" + new) if new.endswith("a.xml") else new.removeprefix("book/")).encode() + b'"'
+            return b'Target="' + (("/" + new) if new.endswith("a.xml") else new.removeprefix(book + "/")).encode() + b'"'
 
-        parts["book/_rels/main.xml.rels"] = re.sub(rb'Target="([^"]+)"', target, rels)
-        parts["_rels/.rels"] = parts["_rels/.rels"].replace(b'Target="xl/workbook.xml"', b'Target="book/main.xml"')
+        rels_name = "book/_rels/main.xml.rels" if everything else "xl/_rels/workbook.xml.rels"
+        parts[rels_name] = re.sub(rb'Target="([^"]+)"', target, rels)
+        parts["_rels/.rels"] = parts["_rels/.rels"].replace(b'Target="xl/workbook.xml"',
+                                                            b'Target="' + names.get("xl/workbook.xml", "xl/workbook.xml")
+                                                            .encode() + b'"')
         ct = parts["[Content_Types].xml"]
         for old, new in names.items():
             ct = ct.replace(b'PartName="/' + old.encode() + b'"', b'PartName="/' + new.encode() + b'"')

@@ -293,6 +293,7 @@ CONVENTIONS = {
     "prefixed-namespace": {"prefix": True},
     "date-1904": {"date1904": True},
     "renamed-parts": {"rename": True},
+    "renamed-sheets": {"rename": "sheets"},
     "17-digit-doubles": {"long_doubles": True},
     "pasted-near-integers": {"near_integers": True},
     "all-at-once": {"drop_r": True, "prefix": True, "date1904": True, "rename": True, "long_doubles": True,
@@ -331,7 +332,8 @@ def test_other_writers_conventions_read_exactly_on_both_paths(conventional, tmp_
         assert wb.findings == [] and validate(wb).findings == [], (name, fast)
 
 
-@pytest.mark.parametrize("name", ["cells-without-r", "r-only-after-gaps", "prefixed-namespace", "all-but-renamed"])
+@pytest.mark.parametrize("name", ["cells-without-r", "r-only-after-gaps", "prefixed-namespace", "renamed-sheets",
+                                  "all-but-renamed"])
 def test_fast_path_reads_other_conventions_itself_with_formulas(conventional, tmp_path, fmt, name):
     """The fast path does not merely fall back: it reads these, formulas included, at the right cells."""
     from govinfo_xlsx.xlsxfile import open_package
