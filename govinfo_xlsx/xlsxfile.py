@@ -423,7 +423,16 @@ class XlsxPackage:
         # error value is read from the XML (and a cell without ``r`` sits
         # where its order puts it).
         positions: dict[int, tuple[int, int]] | None = None
-        marks: list[tuple[int, int, bytes | None]] = [(m.start(), 0, None) for m in pat.formula.finditer(data)]
+        marks: list[tuple[int, int, bytes | None]] = []
+        for m in pat.formula.finditer(data):
+            # <f> is the first child of its <c>: the nearest cell start before it, with only
+            # white space between that tag's end and the formula.
+            cell = data.rfind(pat.cell, 0, m.start())
+            tag_end = data.find(b">", cell)
+            if cell < 0 or data[cell + len(pat.cell)] not in b" \t\r\n>" or data[tag_end - 1] == 47 \
+                    or data[tag_end + 1: m.start()].strip():
+                return False  # not as CT_Cell has it: the XML parser decides
+            marks.append((cell, 0, None))
         if b'"e"' in data:
             marks.extend((m.start(), 1, m.group(2) or b"") for m in pat.error.finditer(data))
         for offset, _, error in sorted(marks):  # a formula cell's error after its formula
@@ -448,7 +457,9 @@ class XlsxPackage:
         dim = pat.dimension.search(raw, 0, start)
         if dim:
             sd.dimension = dim.group(1).decode("ascii", "replace")
-        sd.merges = {x.decode("ascii", "replace") for x in pat.merge.findall(raw, end)}
+        merges_end = raw.find(pat.merges_close, end)
+        sd.merges = {x.decode("ascii", "replace") for x in pat.merge.findall(raw, end, len(raw) if merges_end < 0
+                                                                               else merges_end)}
         sd.fast = True
         return True
 
@@ -671,6 +682,8 @@ _R_ATTR = re.compile(rb'\sr="([^"]*)"')
 class _Patterns:
     open: bytes
     close: bytes
+    cell: bytes
+    merges_close: bytes
     formula: re.Pattern[bytes]
     error: re.Pattern[bytes]
     row_or_cell: re.Pattern[bytes]
@@ -682,10 +695,13 @@ class _Patterns:
 def _patterns(prefix: bytes) -> _Patterns:
     """The fast path's expressions for the sheet's element prefix (``x:`` from the Open XML SDK; usually none)."""
     p = re.escape(prefix + b":") if prefix else b""
+    q = prefix + b":" if prefix else b""
     return _Patterns(
-        open=b"<" + (prefix + b":" if prefix else b"") + b"sheetData",
-        close=b"</" + (prefix + b":" if prefix else b"") + b"sheetData>",
-        formula=re.compile(rb"<" + p + rb"c\b[^>]*(?<!/)>\s*<" + p + rb"f\b"),
+        open=b"<" + q + b"sheetData",
+        close=b"</" + q + b"sheetData>",
+        cell=b"<" + q + b"c",
+        merges_close=b"</" + q + b"mergeCells>",
+        formula=re.compile(rb"<" + p + rb"f\b"),
         error=re.compile(rb"<" + p + rb"c\b([^>]*?\bt=\"e\"[^>]*)>(?:<" + p + rb"f\b[^>]*(?:/>|>[^<]*</" + p
                          + rb"f>))?(?:<" + p + rb"v>([^<]*)</" + p + rb"v>)?"),
         row_or_cell=re.compile(rb"<" + p + rb"(row|c)\b([^>]*)>"),
