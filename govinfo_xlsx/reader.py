@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import json
 import math
 import os
 import re
@@ -76,6 +77,20 @@ class FilledWorkbook:
         """The cover's 报告年度, when it is a year."""
         y = self.cover.get("cover.year")
         return y if isinstance(y, int) else None
+
+    @property
+    def is_rollup(self) -> bool:
+        """True for a roll-up written by ``merge`` (marked in the metadata sheet, or with its 汇总明细 sheet)."""
+        return bool(self.meta.get("rollup"))
+
+    @property
+    def rollup_members(self) -> tuple[str, ...]:
+        """The 机关名称 of the units a roll-up sums (empty for a unit's own workbook, or when not recorded)."""
+        try:
+            names = json.loads(self.meta.get("rollup_members") or "[]")
+        except ValueError:
+            return ()
+        return tuple(str(n) for n in names) if isinstance(names, list) else ()
 
     @functools.cached_property
     def evaluation(self) -> Evaluation:
@@ -309,7 +324,7 @@ def _check_sheets(pkg: XlsxPackage, fmt: ReportFormat) -> list[Finding]:
         raise WorkbookError("sheet-missing",
                             f"模板结构被改动：缺少工作表 {'、'.join(missing)}（可能被重命名或删除）{hint}", pkg.path)
     findings = []
-    known_extra = {fmt.rollup.units_sheet, fmt.rollup.sources_sheet}
+    known_extra = {fmt.rollup.units_sheet, fmt.rollup.sources_sheet, fmt.rollup.status_sheet}
     extra = [n for n in present if n not in expected and n not in known_extra]
     if extra:
         findings.append(Finding("extra-sheet", WARNING, f"工作簿中多出工作表 {'、'.join(extra)}，其内容不会被读取。"))
@@ -396,6 +411,8 @@ _DAMAGED = (zipfile.BadZipFile, zlib.error, expat.ExpatError, UnicodeDecodeError
 def _read(pkg: XlsxPackage) -> FilledWorkbook:
     fmt, meta = _identify(pkg)
     findings = _check_sheets(pkg, fmt)
+    if "rollup" not in meta and fmt.rollup.units_sheet in {s[0] for s in pkg.sheets}:
+        meta["rollup"] = "legacy"  # a roll-up written before roll-ups were marked: it has their sheet
     layout = fmt.layout
     raw: dict[str, dict[tuple[int, int], RawCell]] = {}
     label_diffs: list[tuple[str, int, int, str]] = []

@@ -39,6 +39,7 @@ from xml.parsers import expat
 
 from . import settings
 from .errors import WorkbookError
+from .wording import LOCK_FILE_MESSAGE, is_lock_file
 
 __all__ = ["RawCell", "SheetData", "XlsxPackage", "open_package", "parse_ref"]
 
@@ -845,6 +846,8 @@ def open_package(path: str | os.PathLike[str]) -> XlsxPackage:
         raise WorkbookError("os-error", f"无法访问文件（{exc.strerror}）", p) from exc
     if stat.S_ISDIR(st.st_mode):
         raise WorkbookError("is-directory", "这是一个文件夹，不是 Excel 文件", p)
+    if is_lock_file(p.name):
+        raise WorkbookError("lock-file", LOCK_FILE_MESSAGE, p)
     if not stat.S_ISREG(st.st_mode):
         raise WorkbookError("not-a-file", "不是普通文件", p)
     if st.st_size == 0:
