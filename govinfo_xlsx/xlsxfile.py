@@ -187,20 +187,24 @@ class XlsxPackage:
                     return info
             return None
 
-    def _read_small(self, name: str, required: bool = True, limit: int | None = None) -> bytes | None:
+    def _read_small(self, name: str, required: bool = True, limit: int | None = None,
+                    what: str | None = None) -> bytes | None:
+        """A part inflated whole; ``what`` names it in messages (``工作表“…”``; default the part name)."""
+        label = what or f"{name} "
         info = self._member(name)
         if info is None:
             if required:
                 raise self._fail("not-xlsx", f"文件中缺少 {name}，不是有效的 Excel 工作簿")
             return None
         if info.file_size > (limit or settings.MAX_MEMBER_BYTES):
-            raise self._fail("too-large", f"{name} 解压后有 {info.file_size // (1024 * 1024)} MB，超过上限")
+            raise self._fail("too-large", f"{label}解压后有 {info.file_size // (1024 * 1024)} MB，超过上限")
         try:
             return self.zf.read(info)
         except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error) as exc:
             raise self._fail("corrupt-zip", f"压缩包已损坏（{name}：{exc}）") from exc
         except NotImplementedError as exc:  # a compression method zipfile cannot inflate
-            raise self._fail("corrupt-zip", f"{name} 使用了不支持的压缩方式（{exc}），请在 Excel/WPS 中重新保存") from exc
+            raise self._fail("corrupt-zip", f"{label}使用了本工具不支持的压缩方式（编号 {info.compress_type}），"
+                                            "请在 Excel/WPS 中打开后重新保存") from exc
         except RuntimeError as exc:  # encrypted member
             raise self._fail("encrypted", "工作簿设置了密码，请在 Excel/WPS 中取消密码后另存为 .xlsx") from exc
 
@@ -384,7 +388,7 @@ class XlsxPackage:
         return self._cal
 
     def _fast_sheet(self, sd: SheetData, info: zipfile.ZipInfo, max_row: int, max_col: int) -> bool:
-        raw = self._read_small(info.filename) or b""
+        raw = self._read_small(info.filename, what=f"工作表“{sd.name}”") or b""
         root = _ROOT_RE.search(raw, 0, 4096)
         # A DTD can only stand in the prolog, before the root element; the
         # expressions read UTF-8 only.
@@ -632,7 +636,8 @@ class XlsxPackage:
         except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
             raise self._fail("corrupt-zip", f"压缩包已损坏（工作表“{name}”：{exc}）") from exc
         except NotImplementedError as exc:
-            raise self._fail("corrupt-zip", f"工作表“{name}”使用了不支持的压缩方式（{exc}），请在 Excel/WPS 中重新保存") from exc
+            raise self._fail("corrupt-zip", f"工作表“{name}”使用了本工具不支持的压缩方式（编号 {info.compress_type}），"
+                                            "请在 Excel/WPS 中打开后重新保存") from exc
         except RuntimeError as exc:
             raise self._fail("encrypted", "工作簿设置了密码，请取消密码后另存为 .xlsx") from exc
         except ValueError as exc:  # a malformed cell reference (parse_ref)

@@ -90,6 +90,16 @@ def build(good: Path, d: Path, fmt) -> dict[str, Path]:
     part = sheet_part(good, fmt.table("t3").sheet)
     out["encoding.xlsx"] = rewrite_zip(good, d / "encoding.xlsx", lambda n, b: b.replace(
         b'encoding="UTF-8"', b'encoding="UTF-9"', 1) if n == part else b)
+    # 表三 stored with Deflate64 (method 9), which some archivers use and Python's zipfile cannot inflate
+    raw_zip = bytearray(good.read_bytes())
+    name = part.encode()
+    for sig, method_at, name_at in ((b"PK\x03\x04", 8, 30), (b"PK\x01\x02", 10, 46)):
+        at = raw_zip.find(sig)
+        while at >= 0:
+            if raw_zip[at + name_at: at + name_at + len(name)] == name:
+                raw_zip[at + method_at: at + method_at + 2] = (9).to_bytes(2, "little")
+            at = raw_zip.find(sig, at + 4)
+    put("deflate64.xlsx", bytes(raw_zip))
     # a million honest rows pasted below 表三
     rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(100, 1_000_100))
 
