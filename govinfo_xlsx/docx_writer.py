@@ -21,7 +21,7 @@ import io
 from typing import Any
 
 from docx import Document as _new_docx
-from docx.enum.section import WD_ORIENT
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
@@ -91,19 +91,81 @@ def _para(doc: Any, text: str, east: str = BODY_FONT, size: float = BODY_PT, *, 
     return p
 
 
-def _cell_text(cell: Any, text: str, align: Any, bold: bool = False) -> None:
+def _cell_text(cell: Any, text: str, align: Any, bold: bool = False, size: float = TABLE_PT) -> None:
     cell.text = ""
     p = cell.paragraphs[0]
     p.paragraph_format.alignment = align
     p.paragraph_format.first_line_indent = None
     p.paragraph_format.space_after = Pt(0)
     p.paragraph_format.line_spacing = 1.0
-    _run(p, text, TABLE_FONT, TABLE_PT, bold)
+    _run(p, text, TABLE_FONT, size, bold)
     cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
 
 
-def _column_widths(grid: Grid, label_cols: int) -> list[float]:
-    return [TEXT_WIDTH_MM * w for w in column_shares(grid.n_cols, label_cols)]
+# A digit is 0.5 em in Times New Roman and its metric twin Liberation Serif, but
+# LibreOffice falls back to DejaVu Serif where neither is installed: 0.64 em, 0.70 bold.
+DIGIT_EM = 0.64
+BOLD_DIGIT_EM = 0.70
+CELL_PAD_MM = 2.6  # 1 mm cell margin each side (see _fixed_layout) and some slack
+LABEL_FLOOR = 0.25  # label columns keep at least this share of the width
+MIN_NUMBER_PT = 4.5
+LANDSCAPE_BELOW_PT = 7.0  # a table whose figures would be smaller than this on a portrait page turns landscape
+LANDSCAPE_WIDTH_MM = 297 - 37 - 35
+
+
+def _number_ems(grid: Grid) -> list[float]:
+    """Per column, the width in ems of its longest figure (cells spanning one column only)."""
+    ems = [0.0] * grid.n_cols
+    for row in grid.rows:
+        for gc in row:
+            if gc.kind in ("number", "total") and gc.colspan == 1:
+                em = BOLD_DIGIT_EM if gc.kind == "total" else DIGIT_EM
+                ems[gc.col] = max(ems[gc.col], len(gc.text) * em)
+    return ems
+
+
+def _table_layout(grid: Grid, label_cols: int, text_width: float = TEXT_WIDTH_MM) -> tuple[list[float], float]:
+    """Column widths (mm) and the figures' point size, so that no figure wraps onto two lines.
+
+    A wrapped "37037|037" reads as two numbers on paper and in the PDF's text.
+    Number columns widen as far as their longest figure needs, taking the room
+    from the label columns (down to a quarter of the width); where even that
+    is not enough, the figures of the table get a smaller size.
+    """
+    widths = [text_width * w for w in column_shares(grid.n_cols, label_cols)]
+    ems = _number_ems(grid)
+    data = range(label_cols, grid.n_cols)
+    pt = float(TABLE_PT)
+
+    def need(j: int, size: float) -> float:
+        return ems[j] * size * 0.3528 + CELL_PAD_MM if ems[j] else 0.0
+
+    if all(need(j, pt) <= widths[j] for j in data):
+        return widths, pt
+    floor = text_width * LABEL_FLOOR if label_cols else 0.0
+    avail = text_width - floor
+    new = list(widths)
+    for j in data:
+        if ems[j]:
+            new[j] = max(widths[j], need(j, pt))
+    if sum(new[j] for j in data) > avail:
+        # Even with the labels at their floor the figures do not fit: smaller figures,
+        # every number column exactly as wide as its longest figure needs.
+        fixed = sum(widths[j] for j in data if not ems[j])
+        numbered = [j for j in data if ems[j]]
+        em_mm = sum(ems[j] for j in numbered) * 0.3528
+        pt = max(MIN_NUMBER_PT, min(pt, (avail - fixed - CELL_PAD_MM * len(numbered)) / em_mm))
+        for j in numbered:
+            new[j] = need(j, pt)
+    spare = text_width - sum(new[j] for j in data)
+    if label_cols:
+        label_total = sum(widths[:label_cols])
+        for j in range(label_cols):
+            new[j] = widths[j] * spare / label_total
+    else:
+        for j in data:
+            new[j] += spare / len(data)
+    return new, pt
 
 
 def _fixed_layout(table: Any) -> None:
@@ -130,12 +192,30 @@ def _fixed_layout(table: Any) -> None:
             tblpr.append(el)
 
 
-def _table(doc: Any, grid: Grid, label_cols: int) -> None:
+def _needs_landscape(grid: Grid, label_cols: int) -> bool:
+    """Figures too long for a portrait page at a legible size (表四's fifteen columns of nine-digit numbers)."""
+    return _table_layout(grid, label_cols)[1] < LANDSCAPE_BELOW_PT
+
+
+def _orient(doc: Any, landscape: bool) -> None:
+    """Start a new section on a new page, landscape or portrait; page numbers continue."""
+    sec = doc.add_section(WD_SECTION.NEW_PAGE)
+    sec.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    sec.page_width, sec.page_height = (Mm(297), Mm(210)) if landscape else (Mm(210), Mm(297))
+    if landscape:
+        sec.top_margin, sec.bottom_margin = Mm(28), Mm(26)
+        sec.left_margin, sec.right_margin = Mm(37), Mm(35)
+    else:
+        sec.top_margin, sec.bottom_margin = Mm(37), Mm(35)
+        sec.left_margin, sec.right_margin = Mm(28), Mm(26)
+
+
+def _table(doc: Any, grid: Grid, label_cols: int, text_width: float = TEXT_WIDTH_MM) -> None:
     table = doc.add_table(rows=len(grid.rows), cols=grid.n_cols)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
-    widths = _column_widths(grid, label_cols)
+    widths, number_pt = _table_layout(grid, label_cols, text_width)
     # Word and LibreOffice lay a table out from <w:tblGrid>, not from the cell
     # widths alone: set both, with a fixed layout so long labels wrap instead
     # of widening their column.
@@ -157,7 +237,7 @@ def _table(doc: Any, grid: Grid, label_cols: int) -> None:
             if gc.rowspan > 1 or gc.colspan > 1:
                 top_left = top_left.merge(cells[(r0 + gc.rowspan - 1) * n + gc.col + gc.colspan - 1])
             if gc.kind in ("number", "total"):
-                _cell_text(top_left, gc.text, WD_ALIGN_PARAGRAPH.RIGHT, gc.kind == "total")
+                _cell_text(top_left, gc.text, WD_ALIGN_PARAGRAPH.RIGHT, gc.kind == "total", number_pt)
             elif gc.kind == "label" or gc.kind == "caption":
                 _cell_text(top_left, gc.text, WD_ALIGN_PARAGRAPH.LEFT, gc.kind == "caption")
             else:
@@ -293,11 +373,16 @@ def docx_bytes(document: Document) -> bytes:
     _para(doc, document.title, TITLE_FONT, TITLE_PT, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER,
           keep_with_next=True)
     doc.add_paragraph().paragraph_format.keep_with_next = True
+    in_landscape = False
     for s in document.sections:
         if s.chart is not None and not (s.parts or s.table or s.simple_table):
             # A chart in Word would only repeat a column of the table above
             # it as a second table; the HTML draws it, Word leaves it out.
             continue
+        landscape = s.table is not None and _needs_landscape(s.table, s.table.label_cols)
+        if landscape != in_landscape:
+            _orient(doc, landscape)
+            in_landscape = landscape
         _para(doc, s.heading, HEADING1_FONT, BODY_PT, keep_with_next=True)
         for part in s.parts:
             if part.heading:
@@ -308,9 +393,11 @@ def docx_bytes(document: Document) -> bytes:
             for text in part.paragraphs:
                 _para(doc, text, shade=bool(part.marker))
         if s.table is not None:
-            _table(doc, s.table, s.table.label_cols)
+            _table(doc, s.table, s.table.label_cols, LANDSCAPE_WIDTH_MM if landscape else TEXT_WIDTH_MM)
         if s.simple_table is not None:
             _simple_table(doc, *s.simple_table)
+    if in_landscape and (document.notes or document.signature is not None):
+        _orient(doc, False)
     for n in document.notes:
         _para(doc, n, BODY_FONT, 12, indent=False)
     if document.signature is not None:

@@ -32,7 +32,7 @@ from xlsxwriter.worksheet import Worksheet
 from . import __version__, settings
 from ._io import atomic_path
 from .format import Cell, ReportFormat, a1, col_letter, defined_name, load_format, quote_sheet
-from .numbers import compute, evaluate, plain_number
+from .numbers import compute, evaluate, fmt_number, plain_number
 
 __all__ = ["BarChart", "Checked", "ListSheet", "TemplateError", "write_list_workbook", "write_workbook",
            "write_template"]
@@ -589,9 +589,12 @@ def _write_table_sheet(ws: Worksheet, fmt: ReportFormat, sl: Any, values: Mappin
     label_widths = {1: [24], 2: [14, 40], 3: [10, 14, 44]}.get(depth, [16] * depth)
     for j, w in enumerate(label_widths):
         ws.set_column(j, j, w)
-    ws.set_column(depth, depth + table.width - 1, data_width)
     col_width = {j: label_widths[j] for j in range(depth)}
     col_width.update({depth + j: data_width for j in range(table.width)})
+    for col, w in _figure_widths(fmt, sl, values, computed).items():
+        col_width[col] = max(col_width.get(col, data_width), w)
+    for j in range(depth, depth + table.width):
+        ws.set_column(j, j, col_width[j])
     ws.set_row(0, 30)
     hint = next((lab for lab in sl.labels if lab.role == "hint"), None)
     ws.set_row(1, _text_height(hint.text, sum(col_width.values()), minimum=18) if hint else 18)
@@ -649,6 +652,29 @@ def _write_table_sheet(ws: Worksheet, fmt: ReportFormat, sl: Any, values: Mappin
         ws.set_landscape()
     ws.center_horizontally()
     ws.fit_to_pages(1, 1)  # each table on one printed page, as the format prints it
+
+
+def _figure_widths(fmt: ReportFormat, sl: Any, values: Mapping[str, Any],
+                   computed: Mapping[str, Any]) -> dict[int, float]:
+    """Column widths (Excel units) that show every figure a column can hold, never "###".
+
+    A typed figure may have as many digits as its kind's ``max``; a total one
+    more (bold, so a little wider); a figure already in the workbook at least its
+    own length.  Money shows up to its decimals.
+    """
+    out: dict[int, float] = {}
+    for cell in sl.cells:
+        if cell.colspan != 1 or cell.kind not in ("count", "money"):
+            continue
+        kind = fmt.kinds[cell.kind]
+        derived = cell.role == "derived"
+        chars = len(str(int(kind.max or 0))) + (1 if derived else 0) + ((kind.decimals or 0) + 1 if kind.decimals else 0)
+        value = computed.get(cell.code) if derived else values.get(cell.code)
+        if value not in (None, ""):
+            chars = max(chars, len(fmt_number(value)))
+        width = chars * (1.15 if derived else 1.0) + 2
+        out[cell.col] = max(out.get(cell.col, 0.0), width)
+    return out
 
 
 def _px(width_chars: float) -> int:

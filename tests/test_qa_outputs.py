@@ -1,0 +1,113 @@
+"""Held-out audits of the outputs as a clerk and a city office see them (big figures, money to 4 decimals).
+
+Each test drives a real program (LibreOffice, pdftotext) on data unlike the other tests' small fills.
+"""
+
+import collections
+import re
+import subprocess
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from govinfo_xlsx.cli import main
+from govinfo_xlsx.reader import read_workbook
+
+from .helpers import consistent_values, expected_totals, fill_openpyxl, need_libreoffice, write_filled
+
+_FIGURE = re.compile(r"(?<![\d.#])\d+(?:\.\d+)?(?![\d.])")
+
+
+def _big_values(fmt):
+    """A consistent fill with nine- and ten-digit figures (every relation still holds) and money to 4 decimals."""
+    vals = consistent_values(fmt, seed=7)
+    for code in list(vals):
+        if code.startswith("t3."):
+            vals[code] *= 12345679
+        elif fmt.cells[code].kind == "count":
+            vals[code] += 123456789
+    vals["t2.r6.c1"] = Decimal("12.3456")
+    return vals
+
+
+def _pdftotext(path, first=None, last=None):
+    args = ["pdftotext", "-layout"]
+    if first:
+        args += ["-f", str(first), "-l", str(last)]
+    return subprocess.run(args + [str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def _pages(path):
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"Pages:\s+(\d+)", info).group(1))
+
+
+@pytest.mark.libreoffice
+def test_word_and_pdf_report_keep_every_big_figure_on_one_line(fmt, tmp_path):
+    """Nine-digit figures in 表三/表四 wrapped in their narrow Word columns ("37037|037"), so the
+    printed report showed two numbers where there is one and the PDF's text lacked 177 figures."""
+    need_libreoffice()
+    vals = _big_values(fmt)
+    path = write_filled(tmp_path / "big.xlsx", fmt, vals, org="河南省新乡市牧野区人民政府办公室政务公开与信息化建设服务中心")
+    out = tmp_path / "big.pdf"
+    assert main(["report", str(path), "-o", str(out)]) == 0
+    found = collections.Counter(_FIGURE.findall(_pdftotext(out)))
+    numbers = expected_totals(fmt, vals)
+    want = collections.Counter(str(numbers[c]) for c in fmt.cells if fmt.cells[c].table is not None)
+    missing = want - found
+    assert not missing, missing
+
+
+@pytest.mark.libreoffice
+def test_typed_figures_print_in_full_on_one_page_per_table(fmt, tmp_path):
+    """A blank template in which a clerk types the largest counts the format allows: LibreOffice
+    computes the totals and prints them; 表四's 总计 columns showed "###" (column too narrow)."""
+    need_libreoffice()
+    blank = tmp_path / "blank.xlsx"
+    assert main(["template", "-o", str(blank), "--year", "2024", "--org", "测试县"]) == 0
+    t4 = fmt.table("t4")
+    top = fmt.kinds["count"].max
+    typed = {c: top for c in fmt.input_codes if fmt.cells[c].table == t4.code}
+    filled = fill_openpyxl(blank, tmp_path / "typed.xlsx", fmt, typed)
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(filled)],
+                   capture_output=True, text=True, timeout=240)
+    pdf = tmp_path / "typed.pdf"
+    assert pdf.exists(), "LibreOffice did not convert typed.xlsx"
+    sheet_pages = collections.Counter()
+    texts = {}
+    for page in range(1, _pages(pdf) + 1):
+        text = _pdftotext(pdf, page, page)
+        first_line = next((line for line in text.splitlines() if line.strip()), "")
+        title = next((s.name for s in fmt.layout.sheets if s.name in first_line), first_line.strip())
+        sheet_pages[title] += 1
+        texts.setdefault(title, "")
+        texts[title] += text
+    for table in ("t2", "t3", "t4"):
+        name = next(s.name for s in fmt.layout.sheets if s.section == table)
+        assert sheet_pages[name] == 1, (name, sheet_pages)
+    t4_sheet = next(s.name for s in fmt.layout.sheets if s.section == "t4")
+    assert "###" not in texts[t4_sheet]
+    figures = collections.Counter(_FIGURE.findall(texts[t4_sheet]))
+    total = str(top * 4)  # each 总计 of 表四 adds four typed figures
+    assert figures[str(top)] == len(typed)
+    assert figures[total] == 3, texts[t4_sheet]
+
+
+def test_template_widths_follow_the_figures_already_in_a_workbook(fmt, tmp_path):
+    """A filled (or rolled-up) workbook whose totals are longer than the format's bound still shows them."""
+    vals = _big_values(fmt)
+    path = write_filled(tmp_path / "big.xlsx", fmt, vals)
+    wb = openpyxl.load_workbook(path)
+    numbers = read_workbook(path).numbers()
+    for code, cell in fmt.cells.items():
+        if cell.table is None or cell.colspan != 1:
+            continue
+        ws = wb[cell.sheet]
+        letter = re.match(r"[A-Z]+", cell.address).group(0)
+        width = ws.column_dimensions[letter].width
+        # openpyxl groups equal neighbouring columns under the first letter
+        if not ws.column_dimensions[letter].customWidth:
+            width = next(d.width for k, d in ws.column_dimensions.items() if d.min <= cell.col + 1 <= d.max)
+        assert width >= len(str(numbers[code])) + 2, (code, numbers[code], width)
