@@ -682,6 +682,11 @@ def _px(width_chars: float) -> int:
     return int(width_chars * 7 + 5)
 
 
+#: Printable area of a list sheet: A4 landscape less its margins (0.4 in left/right, 0.6 in top/bottom).
+LIST_PAGE_WIDTH_PT = (11.69 - 0.8) * 72
+LIST_PAGE_HEIGHT_PT = (8.27 - 1.2) * 72 - 20  # less room for LibreOffice's header and footer
+
+
 def _write_list_sheet(wb: Workbook, spec: ListSheet, st: _Styles) -> None:
     ws = wb.add_worksheet(spec.name)
     ws.set_paper(9)
@@ -701,7 +706,8 @@ def _write_list_sheet(wb: Workbook, spec: ListSheet, st: _Styles) -> None:
         head = 1
     for j, h in enumerate(spec.headers):
         _ok(ws.write_string(head, j, h, st.header), f"header of {spec.name}")
-    ws.set_row(head, max(_text_height(h, widths[j]) for j, h in enumerate(spec.headers)))
+    header_pt = max(_text_height(h, widths[j]) for j, h in enumerate(spec.headers))
+    ws.set_row(head, header_pt)
     for i, row in enumerate(spec.rows, start=head + 1):
         need = 20.0
         for j, v in enumerate(row):
@@ -735,10 +741,16 @@ def _write_list_sheet(wb: Workbook, spec: ListSheet, st: _Styles) -> None:
         chart.set_title({"name": c.title, "name_font": {"name": CJK_FONT, "size": 12}})
         chart.set_legend({"none": True})
         chart.set_y_axis({"reverse": True})
-        # As wide as the table (fit to one page wide keeps it whole), tall enough for every bar.
-        width = min(sum(_px(w) for w in widths) - 20, 1000)
-        height = max(300, 22 * c.rows + 80)
+        # As wide as the table (fit to one page wide keeps it whole), tall enough for every bar
+        # but no taller than a page, and on a page of its own: below a long table it was cut
+        # in two by a page break and printed under the repeated header row.
+        sheet_px = sum(_px(w) for w in widths)
+        width = min(sheet_px - 20, 1000)
+        scale = min(1.0, LIST_PAGE_WIDTH_PT / (sheet_px * 0.75))
+        page_px = (LIST_PAGE_HEIGHT_PT / scale - header_pt - 2 * 20) / 0.75
+        height = min(max(300, 22 * c.rows + 80), int(page_px))
         chart.set_size({"width": width, "height": height})
+        ws.set_h_pagebreaks([last + 1])
         ws.insert_chart(a1(last + 2, 0), chart, {"x_offset": 10, "object_position": 3})
         print_rows = last + 2 + math.ceil(height / 20) + 1
     ws.print_area(0, 0, print_rows, ncols - 1)

@@ -154,3 +154,35 @@ def test_html_big_figures_stay_whole_without_head(fmt, tmp_path):
     assert spilled.group(1).startswith("0:"), spilled.group(1)
     n_figures = sum(1 for c in fmt.cells.values() if c.table is not None)
     assert len(re.findall(r"<td\b", dom)) >= n_figures
+
+
+def test_rollup_chart_prints_whole_on_a_page_of_its_own(tmp_path):
+    """Below 40 units' rows the chart straddled a page break (cut in two, drawn under the repeated
+    header).  It now starts on a new page and is no taller than a printed A4 landscape page."""
+    import zipfile
+
+    from govinfo_xlsx.template import BarChart, ListSheet, write_list_workbook
+
+    widths = (6, 30, 10, 12, 12)
+    rows = [[i + 1, f"测试市第{i}个单位政务公开与信息化建设服务中心综合科", 2024, 100 + i, 0] for i in range(60)]
+    sheet = ListSheet("汇总明细", ("序号", "机关名称", "年度", "本年新收申请（件）", "行政复议（件）"), rows, widths,
+                      chart=BarChart("各单位本年新收申请数量", 1, 3, len(rows)))
+    path = tmp_path / "list.xlsx"
+    write_list_workbook(path, [sheet])
+    with zipfile.ZipFile(path) as z:
+        sheet_xml = z.read("xl/worksheets/sheet1.xml").decode()
+        drawing = z.read("xl/drawings/drawing1.xml").decode()
+    breaks = [int(b) for b in re.findall(r'<brk id="(\d+)"', sheet_xml)]
+    anchor_row = int(re.search(r"<xdr:from>.*?<xdr:row>(\d+)</xdr:row>", drawing, re.S).group(1))
+    header_and_rows = 1 + len(rows)
+    assert breaks and header_and_rows <= max(breaks) <= anchor_row  # a page break between the rows and the chart
+    # the anchor spans rows below the table, all of the sheet's default height
+    default_row = float(re.search(r'defaultRowHeight="([\d.]+)"', sheet_xml).group(1))
+    to_row, to_off = (int(x) for x in re.search(
+        r"<xdr:to>.*?<xdr:row>(\d+)</xdr:row><xdr:rowOff>(\d+)</xdr:rowOff>", drawing, re.S).groups())
+    assert not re.search(rf'<row r="{anchor_row + 1}"[^>]*ht=', sheet_xml)
+    height_pt = (to_row - anchor_row) * default_row + to_off / 12700
+    sheet_pt = sum(w * 7 + 5 for w in widths) * 0.75
+    scale = min(1.0, (297 - 2 * 10.16) / 25.4 * 72 / sheet_pt)  # fit to one page wide, 0.4 in side margins
+    page_pt = (210 - 2 * 15.24) / 25.4 * 72  # 0.6 in top and bottom margins
+    assert height_pt * scale <= page_pt, (height_pt, scale)
