@@ -259,14 +259,23 @@ def _rows_unsplit(table: Any, header_rows: int) -> None:
             trpr.append(el)
 
 
-def _simple_table(doc: Any, headers: list[str], rows: list[list[str]]) -> None:
+def _simple_needs_landscape(headers: list[str], rows: list[list[str]]) -> bool:
+    """Units' full names would take more than two lines each on a portrait page (a roll-up of long names)."""
+    if len(headers) < 2 or not rows:
+        return False
+    name = _simple_widths(headers, rows)[0] - CELL_PAD_MM
+    longest = max(_text_mm(str(r[0])) for r in rows)
+    return longest > 2 * name
+
+
+def _simple_table(doc: Any, headers: list[str], rows: list[list[str]], text_width: float = TEXT_WIDTH_MM) -> None:
     """A plain table: a name column wide enough for a unit's full name, numbers sharing the rest."""
     n = len(headers)
     table = doc.add_table(rows=len(rows) + 1, cols=n)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
-    widths = _simple_widths(headers, rows)
+    widths = _simple_widths(headers, rows, text_width)
     _fixed_layout(table)
     for j, col in enumerate(table.columns):
         col.width = Mm(widths[j])
@@ -288,16 +297,16 @@ def _text_mm(text: str, pt: float = TABLE_PT) -> float:
     return sum(1.0 if ord(ch) > 0x2E7F else 0.62 for ch in text) * pt * 0.3528
 
 
-def _simple_widths(headers: list[str], rows: list[list[str]]) -> list[float]:
+def _simple_widths(headers: list[str], rows: list[list[str]], text_width: float = TEXT_WIDTH_MM) -> list[float]:
     """Number columns as wide as their longest value and "（件）" (never wrapped); the name column takes the rest."""
     n = len(headers)
     if n == 1:
-        return [TEXT_WIDTH_MM]
+        return [text_width]
     numbers = [max([13.0] + [_text_mm(str(r[j])) + 3.0 for r in rows]) for j in range(1, n)]
-    name = TEXT_WIDTH_MM - sum(numbers)
-    if name < TEXT_WIDTH_MM * 0.22:  # very many or very long numbers: shrink them, keep names legible
-        name = TEXT_WIDTH_MM * 0.22
-        numbers = [w * (TEXT_WIDTH_MM - name) / sum(numbers) for w in numbers]
+    name = text_width - sum(numbers)
+    if name < text_width * 0.22:  # very many or very long numbers: shrink them, keep names legible
+        name = text_width * 0.22
+        numbers = [w * (text_width - name) / sum(numbers) for w in numbers]
     return [name] + numbers
 
 
@@ -379,7 +388,8 @@ def docx_bytes(document: Document) -> bytes:
             # A chart in Word would only repeat a column of the table above
             # it as a second table; the HTML draws it, Word leaves it out.
             continue
-        landscape = s.table is not None and _needs_landscape(s.table, s.table.label_cols)
+        landscape = ((s.table is not None and _needs_landscape(s.table, s.table.label_cols))
+                     or (s.simple_table is not None and _simple_needs_landscape(*s.simple_table)))
         if landscape != in_landscape:
             _orient(doc, landscape)
             in_landscape = landscape
@@ -395,9 +405,9 @@ def docx_bytes(document: Document) -> bytes:
         if s.table is not None:
             _table(doc, s.table, s.table.label_cols, LANDSCAPE_WIDTH_MM if landscape else TEXT_WIDTH_MM)
         if s.simple_table is not None:
-            _simple_table(doc, *s.simple_table)
-    if in_landscape and (document.notes or document.signature is not None):
-        _orient(doc, False)
+            _simple_table(doc, *s.simple_table, text_width=LANDSCAPE_WIDTH_MM if landscape else TEXT_WIDTH_MM)
+    # Notes and the 落款 stay in the last section, whatever its orientation: a 落款
+    # must not stand alone on a page.
     for n in document.notes:
         _para(doc, n, BODY_FONT, 12, indent=False)
     if document.signature is not None:

@@ -186,3 +186,30 @@ def test_rollup_chart_prints_whole_on_a_page_of_its_own(tmp_path):
     scale = min(1.0, (297 - 2 * 10.16) / 25.4 * 72 / sheet_pt)  # fit to one page wide, 0.4 in side margins
     page_pt = (210 - 2 * 15.24) / 25.4 * 72  # 0.6 in top and bottom margins
     assert height_pt * scale <= page_pt, (height_pt, scale)
+
+
+def test_rollup_word_names_take_at_most_two_lines(tmp_path):
+    """The roll-up Word's per-unit table gave 35 mm to names of 27 characters (four lines each);
+    such a table now gets a landscape page where a name takes at most two lines."""
+    import io
+
+    import docx
+    from docx.enum.section import WD_ORIENT
+
+    from govinfo_xlsx.document import Document, Section, Signature
+    from govinfo_xlsx.docx_writer import docx_bytes
+
+    headers = ["机关名称"] + [f"指标{k}（件）" for k in range(9)]
+    names = [f"测试市第{i:02d}个单位政务公开与信息化建设服务中心综合科" for i in range(30)]
+    rows = [[n] + [str(1000 + k) for k in range(9)] for n in names]
+    document = Document("某市2024年政府信息公开工作年度报告",
+                        [Section("一、总体情况", simple_table=None), Section("汇总明细", simple_table=(headers, rows))],
+                        signature=Signature("某市人民政府办公室", "2025年1月15日"))
+    d = docx.Document(io.BytesIO(docx_bytes(document)))
+    table = d.tables[-1]
+    name_mm = table.columns[0].width.mm if table.columns[0].width else table.rows[0].cells[0].width.mm
+    char_mm = 9 * 25.4 / 72  # 9 pt CJK characters, one em each
+    assert name_mm - 2 >= len(names[0]) * char_mm / 2, name_mm
+    # the 落款 is not alone: it shares the last section with the table
+    assert d.paragraphs[-1].text == "2025年1月15日"
+    assert d.sections[-1].orientation == WD_ORIENT.LANDSCAPE
