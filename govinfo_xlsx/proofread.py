@@ -442,6 +442,7 @@ def _judge(chunk: str, s: int, e: int, term: str, how: str,
         # keystroke slip must keep the syllables' initials or one character (先关 → 相关).
         if _crosses_a_word(chunk, ws, we, words) or _inside_a_phrase(chunk, ws, we, lex) or \
                 _names_a_place(chunk, ws, we) or written[0] in _NEGATION and fix[0] != written[0] or \
+                written[0] in _DEGREE or any(ch in _ORGAN and ch not in fix for ch in written) or \
                 len(written) > 1 and not (lead or trail) and all(ch in lex.function or ch in _GRAMMAR
                                                                    for ch in written):
             # 也无因…: two words of grammar side by side are ordinary text, unless the
@@ -496,6 +497,11 @@ _GRAMMAR = frozenset("也无都还又就才已未不没均皆亦仍再并且而�
 
 #: A negation makes words of its own (业务不熟 is not 业务部署).
 _NEGATION = frozenset("不没未无非别勿")
+
+#: A degree adverb makes words of its own (内容更细 is not 内容更新).
+_DEGREE = frozenset("更很最较太越挺颇极愈")
+#: One character standing for an office (以局门户网站 is 以 + 局 + 门户网站, not 依据).
+_ORGAN = frozenset("局委厅办室处科股")
 
 #: What follows a place name (卫辉市, 卫辉分局): a name is not a slip for a word that sounds alike.
 _PLACE_SUFFIX = re.compile(r"[省市县区镇乡村州旗盟]|分局|街道|社区")
@@ -615,6 +621,8 @@ def _duplicates(chunk: str, base: int) -> list[Slip]:
             starts_word = any(words.cls(chunk[i + 1:b]) for b in range(i + 3, min(len(chunk), i + 5) + 1))
             if ends_word and starts_word or words.cls(unit * 2) and not starts_word:
                 continue
+            if unit in _UNIT_SUFFIX and starts_word:
+                continue  # 市市场监管局 is 市 (the city's) + 市场监管局
             # A known word of three characters or more that holds the pair (扎扎实实).
             if any(words.cls(chunk[a:b]) for a in range(max(0, i - 2), i + 1)
                    for b in range(j, min(len(chunk), a + 4) + 1) if b - a >= 3):

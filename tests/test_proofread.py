@@ -263,10 +263,24 @@ def test_next_years_plans_are_not_a_wrong_year(tmp_path, fmt, book):
     "本年度主动公开文件数量为0。",
     "我们常常研究研究工作，一一落实，天天更新，扎扎实实推进，基本本县情况清楚。",
     "（一）主动公开。1）发布信息；2）解读政策。",
+    "实现信息公开底数更清、情况更明、内容更细。",
+    "以局门户网站、微信公众号为载体，及时公开工作信息。",
+    "2024年，市市场监管局坚持以习近平新时代中国特色社会主义思想为指导。",
+    "连生乡人民政府政府信息公开工作情况报告。",
+    "未接到关于不予公开政府信息的电话咨询，也无因政府信息公开申请行政复议的案件。",
 ])
 def test_real_report_wording_raises_no_warning(sentence):
     assert find_typos(sentence) == []
     assert find_slips(sentence) == []
+
+
+@pytest.mark.parametrize("text, written, term", [
+    ("公布行政处罚及行政执发流程图等政策文件。", "执发", "执法"),
+    ("按照《年度报告格式》（过半公开办函〔2021〕30号）要求编制。", "过半", "国办"),
+    ("编写公开指南，包括信息公开目录和已申请公开的途径。", "已", "依"),
+])
+def test_input_method_slips_real_reports_contain(text, written, term):
+    assert [(t.written, t.term) for t in find_typos(text)] == [(written, term)]
 
 
 @pytest.mark.parametrize("text, kind, quoted", [

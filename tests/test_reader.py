@@ -282,8 +282,7 @@ def conventional(tmp_path_factory, fmt):
     vals = consistent_values(fmt, seed=13)
     vals["t2.r6.c1"] = Decimal("78.46")
     vals["t2.r1.c1"] = 37
-    p = write_filled(tmp_path_factory.mktemp("conv") / "src.xlsx", fmt, vals,
-                     prose={c: f"{fmt.cells[c].label}的内容。" for c in fmt.prose_cells})
+    p = write_filled(tmp_path_factory.mktemp("conv") / "src.xlsx", fmt, vals)  # default prose, fee stated
     return p, vals
 
 
