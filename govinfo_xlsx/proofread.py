@@ -512,8 +512,9 @@ _UNIT_SUFFIX = frozenset("省市县区镇乡村局委办厅处科股室年月日
 
 
 def _names_a_place(chunk: str, s: int, e: int) -> bool:
-    """True when ``chunk[s:e]`` is, or ends, a name (卫辉市, 民意乡未收到)."""
-    return _PLACE_SUFFIX.match(chunk, e) is not None or chunk[s] in _UNIT_SUFFIX
+    """True when ``chunk[s:e]`` is, or ends, a name (卫辉市, 民意乡未收到, 从化区)."""
+    return _PLACE_SUFFIX.match(chunk, e) is not None or chunk[s] in _UNIT_SUFFIX or \
+        chunk[e - 1] in "省市县区镇乡村州" and e - s > 1
 
 
 def _noun_for_verb(written: str, fix: str) -> bool:
@@ -643,7 +644,7 @@ def _duplicates(chunk: str, base: int) -> list[Slip]:
 
 _DATE_RUN = re.compile(r"(?<![\d.])((?:19|20)\d{2})(\d{1,2})月")  # 20231月1日: 年 missing
 _DATE_BARE = re.compile(r"(?<![\d.])((?:19|20)\d{2})(\d{2,4})日")  # 202311日, 20231231日
-_YEAR_NO_NIAN = re.compile(r"(?<![\d.〔\[［(（第])((?:19|20)\d{2})(?=度|全年|上半年|下半年|以来)")
+_YEAR_NO_NIAN = re.compile(r"(?<![\d.〔\[［(（第])((?:19|20)\d{2})(?=度|全年|上半年|下半年|以来|主动|共计|共收到|我[局镇乡县区市委办])")
 _MONTH_DAY = re.compile(r"(?<!\d)(\d{1,2})月(\d{1,2})日")
 _DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
