@@ -429,7 +429,7 @@ def _judge(chunk: str, s: int, e: int, term: str, how: str,
     ws, we = s + lead, e - trail
     written, fix = chunk[ws:we], term[lead: len(term) - trail]
     cls = words.cls(window) or (words.cls(written) if lead or trail else None)
-    if cls in ("d", "c"):
+    if cls in ("d", "c") or cls == "r" and not (lead or trail):
         # A real word: never one of the domain's own words (事项 is no slip for 时限), and only
         # when the term completes a longer lexicon phrase here.
         if cls == "d" or written in lex.allowed or not _completes_phrase(chunk, ws, we, fix, lex):
@@ -443,6 +443,7 @@ def _judge(chunk: str, s: int, e: int, term: str, how: str,
         if _crosses_a_word(chunk, ws, we, words) or _inside_a_phrase(chunk, ws, we, lex) or \
                 _names_a_place(chunk, ws, we) or written[0] in _NEGATION and fix[0] != written[0] or \
                 written[0] in _DEGREE or any(ch in _ORGAN and ch not in fix for ch in written) or \
+                len(written) > 2 and written[-1] in _SUFFIX and words.cls(written[:-1]) in ("c", "d") or \
                 len(written) > 1 and not (lead or trail) and all(ch in lex.function or ch in _GRAMMAR
                                                                    for ch in written):
             # 也无因…: two words of grammar side by side are ordinary text, unless the
@@ -493,11 +494,13 @@ def _inside_a_phrase(chunk: str, s: int, e: int, lex: _Lexicon) -> bool:
 
 #: Adverbs, negations, prepositions and particles that stand alone as words (besides
 #: the very common characters of ``proofread_function.txt``).
-_GRAMMAR = frozenset("也无都还又就才已未不没均皆亦仍再并且而及与或即便则但却曾将被把让给向从对于以为因并非否各每该其此本另")
+_GRAMMAR = frozenset("也无都还又就才已未不没均皆亦仍再并且而及与或即便则但却曾将被把让给向从对于以为因并非否各每该其此本另依按")
 
 #: A negation makes words of its own (业务不熟 is not 业务部署).
 _NEGATION = frozenset("不没未无非别勿")
 
+#: Suffixes that make a word of a word (实效性, 规范化, 办结率).
+_SUFFIX = frozenset("性化率度式型者员家界类")
 #: A degree adverb makes words of its own (内容更细 is not 内容更新).
 _DEGREE = frozenset("更很最较太越挺颇极愈")
 #: One character standing for an office (以局门户网站 is 以 + 局 + 门户网站, not 依据).
