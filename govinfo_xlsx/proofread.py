@@ -36,6 +36,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 from . import settings
 from .findings import WARNING, Finding
@@ -232,9 +233,15 @@ def _data_lines(name: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=1)
-def _readings() -> dict[str, list[str]]:
+def _readings() -> dict[str, tuple[str, ...]]:
     """Character → its tone-less readings, the most common first."""
-    return json.loads(resources.files("govinfo_xlsx.data").joinpath("proofread_chars.json").read_text(encoding="utf-8"))
+    data = json.loads(resources.files("govinfo_xlsx.data").joinpath("proofread_chars.json")
+                      .read_text(encoding="utf-8"))
+    table: dict[str, tuple[str, ...]] = {}
+    for py, chars in data["single"].items():  # characters with one reading, grouped by it
+        table.update(dict.fromkeys(chars, (py,)))
+    table.update((ch, tuple(rs)) for ch, rs in data["poly"].items())
+    return table
 
 
 @dataclass(frozen=True)
@@ -253,8 +260,11 @@ class _Lexicon:
     longest: int
 
 
-@functools.lru_cache(maxsize=1)
-def _lexicon() -> _Lexicon:
+def prepare_index() -> dict[str, Any]:
+    """The look-up index of the suggestion targets, as plain data: built once by
+    ``scripts/build_proofread_data.py`` from ``lexicon.txt``, ``proofread_terms.txt``,
+    ``proofread_attested.txt`` and ``proofread_function.txt`` and shipped as
+    ``proofread_index.json`` (loading it takes a few milliseconds; building it, thirty)."""
     lexicon, allowed = [], set()
     for line in _data_lines("lexicon.txt"):
         line = line.strip()
@@ -275,19 +285,28 @@ def _lexicon() -> _Lexicon:
         exact.setdefault(py, []).append(term)
         prefixes.update(py[:i] for i in range(1, len(py) + 1))
         # One keystroke away is only ever reported where the term completes a lexicon
-        # phrase: index those terms of two or three characters by each syllable.
+        # phrase: index those terms of two characters by the syllable kept.
         sy = syllables.split(" ")
         if in_phrase == "1" and len(term) == 2 and len(sy) == 2:
             for i in (0, 1):
                 kept, other = sy[i], sy[1 - i]
-                for key in {other, *(other[:k] + other[k + 1:] for k in range(len(other)))}:
+                for key in sorted({other, *(other[:k] + other[k + 1:] for k in range(len(other)))}):
                     near.setdefault(f"{i}{kept}|{key}", []).append((term, py))
-    compounds = tuple(t for t in lexicon if len(t) >= 3)
-    return _Lexicon(targets, frozenset(allowed), frozenset(_data_lines("proofread_attested.txt")),
-                    frozenset(_data_lines("proofread_function.txt")[0]),
-                    {k: tuple(v) for k, v in exact.items()}, frozenset(prefixes),
-                    {k: tuple(v) for k, v in near.items()},
-                    frozenset(lexicon) | frozenset(allowed), compounds, {}, max(len(t) for t in lexicon))
+    return {"targets": targets, "allowed": sorted(allowed), "attested": _data_lines("proofread_attested.txt"),
+            "function": _data_lines("proofread_function.txt")[0], "exact": exact, "prefixes": sorted(prefixes),
+            "near": near, "lexicon": lexicon}
+
+
+@functools.lru_cache(maxsize=1)
+def _lexicon() -> _Lexicon:
+    index = json.loads(resources.files("govinfo_xlsx.data").joinpath("proofread_index.json")
+                       .read_text(encoding="utf-8"))
+    lexicon, allowed = index["lexicon"], frozenset(index["allowed"])
+    return _Lexicon(index["targets"], allowed, frozenset(index["attested"]), frozenset(index["function"]),
+                    {k: tuple(v) for k, v in index["exact"].items()}, frozenset(index["prefixes"]),
+                    {k: tuple(map(tuple, v)) for k, v in index["near"].items()},
+                    frozenset(lexicon) | allowed, tuple(t for t in lexicon if len(t) >= 3), {},
+                    max(len(t) for t in lexicon))
 
 
 class _Words:
@@ -326,7 +345,7 @@ def _tags() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(nouns.split(" ")), frozenset(verbs.split(" "))
 
 
-def _window_pinyins(readings: list[list[str]]) -> list[str]:
+def _window_pinyins(readings: list[tuple[str, ...]]) -> list[str]:
     # The first combination is every character's most common reading.
     return ["".join(c) for c in itertools.islice(itertools.product(*readings), 16)]
 

@@ -12,13 +12,15 @@ once, from
 
 Outputs (UTF-8 text or flat binary arrays, each loaded in a few milliseconds):
 
-``proofread_chars.json``  character → its tone-less readings, the most common first
+``proofread_chars.json``  character → its tone-less readings, the most common first (characters
+                          with one reading grouped by it, the others listed)
 ``proofread_terms.txt``   suggestion targets: term, source (``lex`` = lexicon, ``corpus``)
 ``proofread_words_{d,c,r}.u32`` known words (jieba frequency ≥ 5, or from the corpus/lexicon) as
                           sorted CRC-32 hashes, one file a class: ``d`` domain word, ``c`` common
                           (jieba frequency ≥ 50), ``r`` rare
 ``proofread_tags.txt``    the nouns one keystroke from a target, and the targets that are verbs
 ``proofread_function.txt`` the very common single characters (的, 和, 已 …)
+``proofread_index.json``  the targets' look-up index (``proofread.prepare_index``), loaded at run time
 ``proofread_attested.txt`` strings of real prose that sound like a target but are not slips
 
     python scripts/build_proofread_data.py /work/corpus/pages
@@ -166,8 +168,14 @@ def main(argv: list[str]) -> int:
                         seen_here.add(s)
     attested = collections.Counter({s: n for s, n in attested.items() if n >= 2})
 
+    single: dict[str, str] = {}
+    for ch, rs in table.items():
+        if len(rs) == 1:
+            single[rs[0]] = single.get(rs[0], "") + ch
+    chars_json = {"single": dict(sorted(single.items())),
+                  "poly": {ch: list(rs) for ch, rs in table.items() if len(rs) > 1}}
     (DATA / "proofread_chars.json").write_text(
-        json.dumps(table, ensure_ascii=False, separators=(",", ":"), sort_keys=True), encoding="utf-8")
+        json.dumps(chars_json, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     old = DATA / "proofread_chars.txt"
     if old.exists():
         old.unlink()
@@ -223,6 +231,12 @@ def main(argv: list[str]) -> int:
     (DATA / "proofread_attested.txt").write_text(
         "# 校准语料（真实年报）中与目标词同音、但并非错字的写法；由 scripts/build_proofread_data.py 生成。\n"
         + "".join(f"{s}\n" for s in sorted(attested)), encoding="utf-8")
+    # Last, the look-up index of the targets, from the files just written.
+    sys.path.insert(0, str(ROOT))
+    from govinfo_xlsx.proofread import prepare_index
+
+    (DATA / "proofread_index.json").write_text(
+        json.dumps(prepare_index(), ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     print(f"{len(table)} chars, {len(targets)} targets ({len(corpus_words)} corpus words), "
           f"{len(known)} known words ({len(sounding)} sound like a target, {len(tagged)} tagged), "
           f"{len(attested)} attested, "

@@ -386,6 +386,14 @@ def test_the_shipped_data_is_built_from_the_current_lexicon():
                if re.fullmatch(r"[\u4e00-\u9fff]{2,8}", ln.strip())]
     missing = [t for t in lexicon if lex.targets.get(t) != "lex"]
     assert missing == [], "rebuild with scripts/build_proofread_data.py"
+    import json
+
+    from govinfo_xlsx.proofread import prepare_index
+
+    shipped = json.loads((Path(__file__).resolve().parent.parent / "govinfo_xlsx" / "data" /
+                          "proofread_index.json").read_text(encoding="utf-8"))
+    assert shipped == json.loads(json.dumps(prepare_index(), ensure_ascii=False)), \
+        "proofread_index.json is stale: rebuild with scripts/build_proofread_data.py"
 
 
 def test_proofreading_needs_neither_jieba_nor_pypinyin(tmp_path):
