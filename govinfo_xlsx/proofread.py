@@ -639,6 +639,9 @@ def _duplicates(chunk: str, base: int) -> list[Slip]:
         if len(unit) == 1:
             if unit in _REDUPLICATION:
                 continue
+            # AABB (真真正正, 明明白白): both halves doubled on purpose.
+            if i >= 2 and chunk[i - 2] == chunk[i - 1] or j + 1 < len(chunk) and chunk[j] == chunk[j + 1]:
+                continue
             # 公开开展 is 公开 + 开展; 基本本县 is 基本 + 本县; but 我局本本县 is 本县 typed twice.
             ends_word = any(words.cls(chunk[a:i + 1]) for a in range(max(0, i - 3), i))
             starts_word = any(words.cls(chunk[i + 1:b]) for b in range(i + 3, min(len(chunk), i + 5) + 1))

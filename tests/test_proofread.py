@@ -274,6 +274,7 @@ def test_next_years_plans_are_not_a_wrong_year(tmp_path, fmt, book):
     "设置了优化营商环境、12345政务服务热线等版块。",
     "加强组织领导，建立建强信息联络员队伍。",
     "依托微信和网站发布信息。",
+    "通过实实在在的工作，真真正正让群众满意。",
     "未接到关于不予公开政府信息的电话咨询，也无因政府信息公开申请行政复议的案件。",
 ])
 def test_real_report_wording_raises_no_warning(sentence):
