@@ -353,6 +353,20 @@ def test_site_page_laid_out_in_tables_gbk(fmt, tmp_path):
     assert wb.findings == [] and wb.prose == PROSE and wb.org == "测试县人民政府"
 
 
+def test_other_tables_in_the_report_are_not_findings(fmt, tmp_path):
+    """A unit's own table in the prose (公开信息分类统计) is not one of the format's: no finding, no figure."""
+    values = sample_values(fmt, seed=14)
+    extra = "<table><tr><td>类别</td><td>条数</td></tr><tr><td>政府文件</td><td>120</td></tr>" \
+            "<tr><td>通知公告</td><td>36</td></tr></table>"
+    page = html_report(fmt, values).replace("<p><strong>二、", extra + "<p><strong>二、", 1)
+    page = page.replace("<p><strong>五、", extra + "<p><strong>五、", 1)
+    p = tmp_path / "r.html"
+    p.write_text(page, encoding="utf-8")
+    wb = read_document(p)
+    assert_exact(wb, fmt, values)
+    assert wb.findings == []
+
+
 def test_unreadable_value_is_an_error_on_its_cell(fmt, tmp_path):
     values = sample_values(fmt, seed=2)
     wb = read_document(_html(tmp_path, fmt, values, cell_text={"t3.r03.c2": "十二", "t2.r1.c2": ""}))

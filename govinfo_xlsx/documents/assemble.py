@@ -76,6 +76,7 @@ class _Ctx:
     pages: dict[str, int] = field(default_factory=dict)
     found_rows: set[tuple[str, str]] = field(default_factory=set)
     subtotals: list[tuple[str, tuple[str, ...], str, dict[str, Any], int | None]] = field(default_factory=list)
+    unknown: list[Finding] = field(default_factory=list)  # rows of the grid being read that match nothing
 
     def where(self, page: int | None) -> str:
         return f"（第 {page} 页）" if page else ""
@@ -259,6 +260,8 @@ def _assemble_tables(ctx: _Ctx, grids: list[Grid]) -> set[str]:
         pending, pending_table = [], None
 
     for grid in grids:
+        rows_before = len(ctx.found_rows)
+        ctx.unknown = []
         header = None if not grid.ragged and header is not None and _grid_starts_header(grid, fmt, colsets) \
             else header
         for r, row in enumerate(grid.rows):
@@ -306,6 +309,11 @@ def _assemble_tables(ctx: _Ctx, grids: list[Grid]) -> set[str]:
             carry.extend(keep)
             if tables_found and current is None:
                 current = fmt.table(sorted(tables_found)[-1])
+        # Rows that match nothing count only in a grid that is one of the report's tables
+        # (some row of it matched): another table in the document is not the report's.
+        if len(ctx.found_rows) > rows_before:
+            ctx.findings.extend(ctx.unknown)
+        ctx.unknown = []
     return tables_found
 
 
@@ -413,9 +421,11 @@ def _data_row(ctx: _Ctx, grid: Grid, r: int, row: list[Slot], page: int | None, 
                 labels = labels[:-1] + ["".join(carry[hit[0]:hit[1]]) + "".join(labels[-1:])]
                 break
     if not labels:
-        # A row without a label: the table whose only row has no label (表四).
+        # A row without a label: the table whose only row has no label (表四), in a grid
+        # as wide as that table's header (another table's numbers are not its).
         cands = [t for t in ([table] if table else fmt.tables) if any(not rw.path for _, rw in t.iter_rows())]
-        if not cands or not value_slots:
+        if not cands or not value_slots or (header is not None and not grid.ragged
+                                             and len(row) != len(header.paths)):
             return []
         t = cands[0]
         block, row_def = next((b, rw) for b, rw in t.iter_rows() if not rw.path)
@@ -440,7 +450,7 @@ def _data_row(ctx: _Ctx, grid: Grid, r: int, row: list[Slot], page: int | None, 
                 tables_found.add(t.code)
                 return []
         if any(not _is_blank(s.text) for _, s in value_slots) and table is not None:
-            ctx.findings.append(Finding("document-unknown-row", ERROR,
+            ctx.unknown.append(Finding("document-unknown-row", ERROR,
                                         f"{table.title}中有一行“{labels[-1].strip()}”{ctx.where(page)}不是格式中的项目，"
                                         "其数字未读取；请核对表格是否按年度报告格式填写。", ()))
         return []
