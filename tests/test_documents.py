@@ -288,7 +288,7 @@ def test_web_page_with_rowspans(fmt, tmp_path, layout):
     assert wb.findings == [] and wb.prose == PROSE
 
 
-@pytest.mark.parametrize("sep,encoding", [("\t", "utf-8"), (" | ", "gb18030"), ("   ", "utf-8-sig")])
+@pytest.mark.parametrize("sep,encoding", [("\t", "utf-8"), (" | ", "gb18030"), ("   ", "utf-8-sig"), (" ", "utf-8")])
 def test_copied_text(fmt, tmp_path, sep, encoding):
     values = sample_values(fmt, seed=11)
     p = tmp_path / "report.txt"

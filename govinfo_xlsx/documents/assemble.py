@@ -26,7 +26,7 @@ from .model import Extracted, Grid, Paragraph, Slot
 __all__ = ["DocumentWorkbook", "assemble"]
 
 #: What documents print for "nothing": read as 0, with a warning.
-_NOTHING = {"/", "／", "—", "——", "-", "－", "–", "无", "\\", "、"}
+_NOTHING = {"/", "／", "—", "——", "-", "－", "–", "无", "零", "\\", "、"}
 _BLANK = re.compile(r"^[\s\u3000\u00a0]*$")
 _PAGE_NO = re.compile(r"^[\s\-－—–~·]*(第\s*)?\d{1,3}(\s*页)?(\s*/\s*共?\s*\d{1,3}\s*页?)?[\s\-－—–~·]*$")
 #: A number followed by its column's own unit (never another unit: 元 in a 万元 column is an error).
@@ -406,6 +406,15 @@ def _data_row(ctx: _Ctx, grid: Grid, r: int, row: list[Slot], page: int | None, 
     if grid.ragged and labels and not value_slots:
         return carry + labels  # labels without numbers: the numbers (or the label's rest) follow
     own = _find_row(fmt, table, labels) if labels else None
+    if grid.ragged and labels and (own is None or own[3].fuzzy) and " " in labels[-1].strip():
+        # Single spaces between cells: "三、本年度办理结果 （一）予以公开" is a group and a row label.
+        tokens = labels[-1].split()
+        for k in range(1, len(tokens)):
+            found_k = _find_row(fmt, table, ["".join(tokens[k:])])
+            if found_k is not None and not found_k[3].fuzzy:
+                labels = labels[:-1] + [" ".join(tokens[:k]), "".join(tokens[k:])]
+                own = found_k
+                break
     if carry and (own is None or own[3].fuzzy):
         # Copied text: the label wrapped onto the lines before (or the numbers onto
         # a line of their own).  The lines kept may also hold the previous row's
@@ -424,6 +433,11 @@ def _data_row(ctx: _Ctx, grid: Grid, r: int, row: list[Slot], page: int | None, 
         # A row without a label: the table whose only row has no label (表四), in a grid
         # as wide as that table's header (another table's numbers are not its).
         cands = [t for t in ([table] if table else fmt.tables) if any(not rw.path for _, rw in t.iter_rows())]
+        if not cands and grid.ragged:
+            # Copied text whose header was not recognised: as many numbers as 表四 has columns.
+            cands = [t for t in fmt.tables for b, rw in t.iter_rows()
+                     if not rw.path and len(b.columns) == len(value_slots)
+                     and (t.code, rw.code) not in ctx.found_rows]
         if not cands or not value_slots or (header is not None and not grid.ragged
                                              and len(row) != len(header.paths)):
             return []
