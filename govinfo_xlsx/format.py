@@ -249,6 +249,8 @@ class ChecksSheet:
     headers: tuple[str, ...]
     pass_mark: str = _f(json="pass")
     fail_mark: str = _f(json="fail")
+    input_rule: str  # the 填写规范 rows: inputs that are text, negative or not whole
+    input_where: str  # "{sheet}：…"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -272,7 +274,10 @@ class Cover:
     status_label: str
     blank_label: str
     status_ok: str
-    status_fail: str
+    status_fail: str  # "{n}" relations fail
+    status_empty: str  # no number filled in
+    status_bad: str  # "{n}" inputs are text, negative or not whole (pasted past validation)
+    status_partial: str  # "{n}" inputs blank, counted as 0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -403,9 +408,15 @@ class Rollup:
 
     units_sheet: str
     sources_sheet: str
+    status_sheet: str  # 报送情况: every roster unit and every file
     note: str
     units_headers: tuple[str, ...]
     sources_headers: tuple[str, ...]
+    status_headers: tuple[str, ...]
+    chase_headers: tuple[str, ...]
+    completeness: str  # "{expected} {merged} {excluded}"
+    completeness_no_roster: str
+    not_included: str  # "{names}"
     chart_title: str
     chart_figure: str
     status: Mapping[str, str]
@@ -784,6 +795,8 @@ class ReportFormat:
         for s in self.layout.sheets:
             h.update(f"S|{s.name}\n".encode())
             for lab in s.labels:
+                if lab.role == "hint":
+                    continue  # guidance text (填报说明, the tables' hint): the reader does not compare it either
                 text = lab.aliases[0] if older and lab.aliases else lab.text
                 h.update(f"L|{lab.row}|{lab.col}|{text}\n".encode())
             for c in s.cells:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import json
 import math
 import os
 import re
@@ -76,6 +77,20 @@ class FilledWorkbook:
         """The cover's 报告年度, when it is a year."""
         y = self.cover.get("cover.year")
         return y if isinstance(y, int) else None
+
+    @property
+    def is_rollup(self) -> bool:
+        """True for a roll-up written by ``merge`` (marked in the metadata sheet, or with its 汇总明细 sheet)."""
+        return bool(self.meta.get("rollup"))
+
+    @property
+    def rollup_members(self) -> tuple[str, ...]:
+        """The 机关名称 of the units a roll-up sums (empty for a unit's own workbook, or when not recorded)."""
+        try:
+            names = json.loads(self.meta.get("rollup_members") or "[]")
+        except ValueError:
+            return ()
+        return tuple(str(n) for n in names) if isinstance(names, list) else ()
 
     @functools.cached_property
     def evaluation(self) -> Evaluation:
@@ -166,7 +181,9 @@ def normalise_number(value: Any, kind: str) -> tuple[Any, str | None]:
     """
     if isinstance(value, bool):
         return None, None
-    if isinstance(value, float):
+    if value.__class__ is float:
+        if value.is_integer() and -1e15 < value < 1e15:  # the common case: shown as the whole number it is
+            return (int(value), None) if kind in ("count", "year") else (Decimal(int(value)), None)
         if not math.isfinite(value):
             return None, None
         return _exact(Decimal(f"{value:.15g}"), kind), None
@@ -206,6 +223,7 @@ def normalise_number(value: Any, kind: str) -> tuple[Any, str | None]:
 
 
 _DISPLAY = Context(prec=15, rounding=ROUND_HALF_EVEN)
+_ONE = Decimal(1)
 
 
 def _displayed(d: Decimal) -> Decimal:
@@ -216,12 +234,10 @@ def _displayed(d: Decimal) -> Decimal:
 def _exact(d: Decimal, kind: str) -> Any:
     if kind in ("count", "year") and d == d.to_integral_value():
         return int(d)
-    return d.normalize() if d != 0 else Decimal(0)
-
-
-def _label_forms(lab: Any) -> frozenset[str]:
-    """The normalised texts a label cell may carry: its label and older wordings (aliases)."""
-    return frozenset(_norm_label(t) for t in (lab.text, *lab.aliases))
+    if d == 0:
+        return Decimal(0)
+    d = d.normalize()
+    return d.quantize(_ONE) if d.as_tuple().exponent > 0 else d  # 50, not 5E+1
 
 
 def _plain(value: float) -> str:
@@ -230,6 +246,12 @@ def _plain(value: float) -> str:
         return str(value)
     text = f"{value:.15g}"
     return format(Decimal(text), "f") if "e" in text else text
+
+
+@functools.lru_cache(maxsize=4096)
+def _label_forms(lab: Any) -> frozenset[str]:
+    """The normalised texts a label cell may carry: its label and older wordings (aliases)."""
+    return frozenset(_norm_label(t) for t in (lab.text, *lab.aliases))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -302,7 +324,7 @@ def _check_sheets(pkg: XlsxPackage, fmt: ReportFormat) -> list[Finding]:
         raise WorkbookError("sheet-missing",
                             f"模板结构被改动：缺少工作表 {'、'.join(missing)}（可能被重命名或删除）{hint}", pkg.path)
     findings = []
-    known_extra = {fmt.rollup.units_sheet, fmt.rollup.sources_sheet}
+    known_extra = {fmt.rollup.units_sheet, fmt.rollup.sources_sheet, fmt.rollup.status_sheet}
     extra = [n for n in present if n not in expected and n not in known_extra]
     if extra:
         findings.append(Finding("extra-sheet", WARNING, f"工作簿中多出工作表 {'、'.join(extra)}，其内容不会被读取。"))
@@ -328,10 +350,19 @@ def _expected_names(fmt: ReportFormat) -> dict[str, tuple[Cell, set[str]]]:
     return out
 
 
+@functools.lru_cache(maxsize=8)
+def _written_names(fmt: ReportFormat) -> dict[str, str]:
+    """Every defined name's target exactly as the template writes it (``'表'!$B$5``)."""
+    return {name: f"{quote_sheet(cell.sheet)}!${col_letter(cell.col)}${cell.row + 1}"
+            for name, (cell, _) in _expected_names(fmt).items()}
+
+
 def _check_names(pkg: XlsxPackage, fmt: ReportFormat) -> list[str]:
     """Defined names that no longer point where the template put them."""
-    problems = []
     names = pkg.defined_names
+    if _written_names(fmt).items() <= names.items():
+        return []  # every name as the template wrote it
+    problems = []
     for name, (cell, forms) in _expected_names(fmt).items():
         target = names.get(name)
         if target is None:
@@ -380,6 +411,8 @@ _DAMAGED = (zipfile.BadZipFile, zlib.error, expat.ExpatError, UnicodeDecodeError
 def _read(pkg: XlsxPackage) -> FilledWorkbook:
     fmt, meta = _identify(pkg)
     findings = _check_sheets(pkg, fmt)
+    if "rollup" not in meta and fmt.rollup.units_sheet in {s[0] for s in pkg.sheets}:
+        meta["rollup"] = "legacy"  # a roll-up written before roll-ups were marked: it has their sheet
     layout = fmt.layout
     raw: dict[str, dict[tuple[int, int], RawCell]] = {}
     label_diffs: list[tuple[str, int, int, str]] = []
@@ -394,6 +427,8 @@ def _read(pkg: XlsxPackage) -> FilledWorkbook:
             if lab.role == "hint":
                 continue
             got = sd.cells.get((lab.row, lab.col))
+            if got is not None and got.value == lab.text:
+                continue
             if _norm_label(got.value if got else "") not in _label_forms(lab):
                 hint = "" if hinted else _shift_hint(sd.cells, lab)
                 hinted = hinted or bool(hint)

@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import json
 import math
 import os
 import re
+import warnings
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import xlsxwriter
@@ -30,10 +34,54 @@ from ._io import atomic_path
 from .format import Cell, ReportFormat, a1, col_letter, defined_name, load_format, quote_sheet
 from .numbers import compute, evaluate, plain_number
 
-__all__ = ["TemplateError", "write_workbook", "write_template"]
+__all__ = ["BarChart", "Checked", "ListSheet", "TemplateError", "write_list_workbook", "write_workbook",
+           "write_template"]
 
+#: The workbook's default font (every cell, and the unit of column widths).
+#: Excel and WPS on Chinese Windows have 宋体; LibreOffice maps it to its CJK
+#: serif (Noto Serif CJK / 文泉驿) where it is missing.  With Excel's default
+#: Calibri, a machine without it substitutes a wider font and the
+#: fit-to-page scaling no longer holds.
 CJK_FONT = "宋体"
 CJK_HEADING_FONT = "黑体"
+FONT_SIZE = 11
+#: Paper: A4 (xlsxwriter's paper code 9).
+A4 = 9
+#: Width of 填报说明's one column, in characters of the default font: within
+#: A4 portrait's printable 185 mm even where LibreOffice measures it with a
+#: substitute font 30 % wider than 宋体 (DejaVu Sans on Linux: 9.3 px a digit).
+INSTRUCTIONS_WIDTH = 70
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """A bar chart of one column of a :class:`ListSheet` (its first ``rows`` data rows)."""
+
+    title: str
+    categories_col: int
+    values_col: int
+    rows: int
+
+
+@dataclass(frozen=True)
+class ListSheet:
+    """An extra sheet: an optional title line, a header row and rows of text and numbers.
+
+    The roll-up's 汇总明细, 来源清单 and 报送情况 are such sheets.  Rows whose
+    text in ``flag_col`` does not start with one of ``flag_ok`` are highlighted.
+    The sheet prints one page wide (landscape, header repeated), its rows are
+    as high as their wrapped text, and its protection lets rows and columns be resized.
+    """
+
+    name: str
+    headers: tuple[str, ...]
+    rows: Sequence[Sequence[str | int | float | Decimal | None]]
+    widths: tuple[float, ...]
+    title: str = ""
+    chart: BarChart | None = None
+    flag_col: int | None = None
+    flag_ok: tuple[str, ...] = ()
+    protect: bool = True
 
 
 class TemplateError(RuntimeError):
@@ -44,8 +92,52 @@ def _ok(ret: Any, what: str) -> None:
     # xlsxwriter reports many option errors with warn() and a negative return
     # value, silently dropping the feature (e.g. an over-long validation
     # prompt drops the validation).  Turn that into an error.
-    if isinstance(ret, int) and ret < 0:
+    if type(ret) is int and ret < 0:
         raise TemplateError(f"xlsxwriter refused {what} (code {ret})")
+
+
+def _short_repr(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class Checked:
+    """An xlsxwriter Workbook or Worksheet whose every refused call raises :class:`TemplateError`.
+
+    xlsxwriter answers a bad argument (an over-long string, a one-cell merge,
+    an invalid defined name, a bad conditional format) with ``warn()`` and a
+    negative return code, and leaves the feature out of the file.  Through
+    this wrapper every method's negative code raises instead; worksheets it
+    returns are wrapped too, so roll-up sheets written by a callback are
+    checked the same way.
+
+    >>> import io, xlsxwriter
+    >>> wb = Checked(xlsxwriter.Workbook(io.BytesIO(), {"in_memory": True}))
+    >>> ws = wb.add_worksheet("表")
+    >>> ws.merge_range(0, 0, 0, 0, "x")
+    Traceback (most recent call last):
+    ...
+    govinfo_xlsx.template.TemplateError: xlsxwriter refused 表.merge_range(0, 0, 0, 0, 'x') (code -1)
+    """
+
+    def __init__(self, target: Any) -> None:
+        self._target = target
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._target, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the code is turned into an exception below
+                ret = attr(*args, **kwargs)
+            where = getattr(self._target, "name", "workbook")
+            shown = ", ".join(_short_repr(a) for a in args[:5])
+            _ok(ret, f"{where}.{name}({shown})")
+            return Checked(ret) if isinstance(ret, Worksheet) else ret
+
+        return call
 
 
 def _ranges(cells: Sequence[Cell]) -> list[str]:
@@ -92,9 +184,50 @@ def _text_height(text: str, width_chars: float, line_pt: float = 15.0, minimum: 
     return max(minimum, min(409.0, lines * line_pt + 4))
 
 
+def _inputs_by_sheet(fmt: ReportFormat) -> dict[str, list[Cell]]:
+    """Numeric input cells grouped by sheet, in format order."""
+    out: dict[str, list[Cell]] = {}
+    for code in fmt.input_codes:
+        out.setdefault(fmt.cells[code].sheet, []).append(fmt.cells[code])
+    return out
+
+
+def _bad_value(fmt: ReportFormat, cell: Cell, value: Any) -> bool:
+    """What the 校验 sheet's 填写规范 row counts: text, negative, not whole (or too many decimals)."""
+    if value is None:
+        return False
+    if isinstance(value, str) or isinstance(value, bool):
+        return True
+    if value < 0:
+        return True
+    decimals = fmt.kinds[cell.kind].decimals or 0
+    return round(float(value) * 10 ** decimals) != float(value) * 10 ** decimals
+
+
+def _bad_test(fmt: ReportFormat, kind: str, ref: str) -> str:
+    """A formula that is TRUE when ``ref`` (a cell or, in an array formula, a range) is not a proper input.
+
+    ``IF`` evaluates ``INT``/``ROUND`` only for numbers, so text and error
+    values never reach them (Excel, WPS and LibreOffice alike).
+    """
+    decimals = fmt.kinds[kind].decimals or 0
+    whole = f"{ref}<>INT({ref})" if decimals == 0 else f"{ref}<>ROUND({ref},{decimals})"
+    return f"IF(ISNUMBER({ref}),({ref}<0)+({whole})>0,NOT(ISBLANK({ref})))"
+
+
+def _bad_count_formula(fmt: ReportFormat, sheet: str, cells: Sequence[Cell]) -> str:
+    """Array formula body counting the improper inputs of one sheet."""
+    by_kind: dict[str, list[Cell]] = {}
+    for c in cells:
+        by_kind.setdefault(c.kind, []).append(c)
+    terms = [f"SUM(IF({_bad_test(fmt, kind, quote_sheet(sheet) + '!' + r)},1,0))"
+             for kind, cs in by_kind.items() for r in _ranges(cs)]
+    return "+".join(terms)
+
+
 class _Styles:
     def __init__(self, wb: Workbook) -> None:
-        base = {"font_name": CJK_FONT, "font_size": 11, "valign": "vcenter"}
+        base = {"font_name": CJK_FONT, "font_size": FONT_SIZE, "valign": "vcenter"}
         box = {**base, "border": 1, "text_wrap": True}
 
         def add(**kw: Any) -> Any:
@@ -191,20 +324,32 @@ class _SheetWriter:
         first = layout.checks_first_row
         self.result_range = (f"{quote_sheet(fmt.sheet_names['checks'])}!${col}${first + 1}:"
                              f"${col}${first + len(fmt.check_rows)}")
+        # Inputs that are text, negative or not whole (pasted values bypass data
+        # validation): one row per input sheet on the 校验 sheet, below the relations.
+        self.input_sheets = _inputs_by_sheet(fmt)
+        self.bad_first = first + len(fmt.check_rows)
+        self.bad_counts = [sum(1 for c in cells if _bad_value(fmt, c, values.get(c.code))) for cells in
+                           self.input_sheets.values()]
+        self.bad_range = (f"{quote_sheet(fmt.sheet_names['checks'])}!$D${self.bad_first + 1}:"
+                          f"$D${self.bad_first + len(self.input_sheets)}")
 
     def instructions(self, ws: Worksheet, sl: Any) -> None:
-        ws.set_column(0, 0, 100)
+        # One column narrower than A4 portrait's printable width: LibreOffice's
+        # fit-to-page counts pages, and a single column wider than the paper
+        # still counts as one page wide, so it is clipped instead of scaled.
+        width = INSTRUCTIONS_WIDTH
+        ws.set_column(0, 0, width)
         _write_labels(ws, sl.labels[:1], self.st)
         for lab in sl.labels[1:]:
             ws.write_string(lab.row, lab.col, lab.text, self.st.para)
-            ws.set_row(lab.row, _text_height(lab.text, 100))
+            ws.set_row(lab.row, _text_height(lab.text, width))
         if self.contact:
             row = sl.labels[-1].row + 2
             text = self.fmt.instructions.contact.format(contact=self.contact)
             ws.write_string(row, 0, text, self.st.para)
-            ws.set_row(row, _text_height(text, 100))
+            ws.set_row(row, _text_height(text, width))
         ws.set_row(0, 30)
-        ws.fit_to_pages(1, 0)
+        ws.fit_to_pages(1, 1)  # the whole of 填报说明 on one printed page
         ws.activate()
 
     def cover(self, ws: Worksheet, sl: Any) -> None:
@@ -212,25 +357,43 @@ class _SheetWriter:
         ws.set_column(0, 0, 22)
         ws.set_column(1, 1, 56)
         ws.set_row(0, 30)
-        ws.fit_to_pages(1, 0)
+        ws.fit_to_pages(1, 1)  # the cover on one printed page
         _write_labels(ws, sl.labels, st)
         for cell in sl.cells:
             _write_input(ws, fmt, cell, self.cover_values.get(cell.code), st)
-        ok_text = fmt.cover.status_ok
-        fail_parts = fmt.cover.status_fail.split("{n}")
-        status, fails = layout.status_cell, f'COUNTIF({self.result_range},"{self.fail_mark}")'
-        ws.write_formula(status.row, status.col,
-                         f'=IF({fails}=0,"{ok_text}","{fail_parts[0]}"&{fails}&"{fail_parts[1]}")', st.status,
-                         ok_text if self.n_fail == 0 else fmt.cover.status_fail.format(n=self.n_fail))
-        ws.conditional_format(status.row, status.col, status.row, status.col, {
-            "type": "formula", "criteria": f'={a1(status.row, status.col)}<>"{ok_text}"', "format": st.red})
-        inputs_by_sheet: dict[str, list[Cell]] = {}
-        for code in fmt.input_codes:
-            inputs_by_sheet.setdefault(fmt.cells[code].sheet, []).append(fmt.cells[code])
-        terms = [f"COUNTBLANK({quote_sheet(s)}!{r})" for s, cs in inputs_by_sheet.items() for r in _ranges(cs)]
-        blank = layout.blank_cell
-        ws.write_formula(blank.row, blank.col, "=" + "+".join(terms), st.status,
-                         sum(1 for c in fmt.input_codes if self.values.get(c) is None))
+        cv = fmt.cover
+        status, blank = layout.status_cell, layout.blank_cell
+        fails = f'COUNTIF({self.result_range},"{self.fail_mark}")'
+        bad = f"SUM({self.bad_range})"
+        n_blank = sum(1 for c in fmt.input_codes if self.values.get(c) is None)
+        n_bad = sum(self.bad_counts)
+
+        def said(key: str, n: str) -> str:
+            head, _, tail = getattr(cv, key).partition("{n}")
+            return f'"{head}"&{n}&"{tail}"'
+
+        blank_ref = a1(blank.row, blank.col)
+        formula = (f'=IF({blank_ref}={len(fmt.input_codes)},"{cv.status_empty}",'
+                   f'IF({bad}>0,{said("status_bad", bad)},'
+                   f'IF({fails}>0,{said("status_fail", fails)},'
+                   f'IF({blank_ref}>0,{said("status_partial", blank_ref)},"{cv.status_ok}"))))')
+        if n_blank == len(fmt.input_codes):
+            cached = cv.status_empty
+        elif n_bad:
+            cached = cv.status_bad.format(n=n_bad)
+        elif self.n_fail:
+            cached = cv.status_fail.format(n=self.n_fail)
+        elif n_blank:
+            cached = cv.status_partial.format(n=n_blank)
+        else:
+            cached = cv.status_ok
+        _ok(ws.write_formula(status.row, status.col, formula, st.status, cached), "cover status")
+        ok_text = cv.status_ok
+        _ok(ws.conditional_format(status.row, status.col, status.row, status.col, {
+            "type": "formula", "criteria": f'=LEFT({a1(status.row, status.col)},{len(ok_text)})<>"{ok_text}"',
+            "format": st.red}), "cover status highlight")
+        terms = [f"COUNTBLANK({quote_sheet(s)}!{r})" for s, cs in self.input_sheets.items() for r in _ranges(cs)]
+        _ok(ws.write_formula(blank.row, blank.col, "=" + "+".join(terms), st.status, n_blank), "blank count")
 
     def prose(self, ws: Worksheet, sl: Any) -> None:
         ws.set_column(0, 0, 22)
@@ -248,25 +411,56 @@ class _SheetWriter:
 
     def table(self, ws: Worksheet, sl: Any) -> None:
         _write_table_sheet(ws, self.fmt, sl, self.values, self.computed, self.st, self.notes)
+        # Highlight what the 校验 sheet counts as 填写不规范 (pasted text, negatives, fractions).
+        by_kind: dict[str, list[Cell]] = {}
+        for c in self.input_sheets.get(sl.name, []):
+            by_kind.setdefault(c.kind, []).append(c)
+        for kind, cells in by_kind.items():
+            for r in _ranges(cells):
+                top = r.split(":")[0]
+                _ok(ws.conditional_format(r, {"type": "formula", "criteria": "=" + _bad_test(self.fmt, kind, top),
+                                              "format": self.st.red, "stop_if_true": True}),
+                    f"input highlight {r}")
 
     def checks(self, ws: Worksheet, sl: Any) -> None:
         fmt, st = self.fmt, self.st
         first, res_col = fmt.layout.checks_first_row, fmt.layout.checks_result_col
-        for j, w in enumerate((6, 30, 60, 12, 12, 8)):
+        widths = (6, 30, 60, 12, 12, 8)
+        for j, w in enumerate(widths):
             ws.set_column(j, j, w)
         ws.set_row(0, 30)
         _write_labels(ws, sl.labels, st)
+        for lab in sl.labels:
+            if lab.role == "header":
+                ws.set_row(lab.row, max(20.0, _text_height(lab.text, widths[lab.col])))
         for i, (cr, (left, right, ok)) in enumerate(zip(fmt.check_rows, self.check_values, strict=True)):
             rel, r = cr.relation, cr.row
             table_title = fmt.table(rel.table).title if rel.table else ""
+            where = " ".join(x for x in (table_title, rel.row_label, rel.col_label) if x)
+            # Rows carry no height of their own: LibreOffice and WPS do not grow
+            # a row for wrapped text, which then overlaps the rows below.
+            ws.set_row(r, max(_text_height(rel.name, widths[1]), _text_height(where, widths[2])))
             ws.write_number(r, 0, i + 1, st.center)
             ws.write_string(r, 1, rel.name, st.cell)
-            ws.write_string(r, 2, " ".join(x for x in (table_title, rel.row_label, rel.col_label) if x), st.cell)
+            ws.write_string(r, 2, where, st.cell)
             ws.write_formula(r, 3, "=" + _sum_formula(fmt, rel.left, None), st.count_out, plain_number(left))
             ws.write_formula(r, 4, "=" + _sum_formula(fmt, rel.right, None), st.count_out, plain_number(right))
             ws.write_formula(r, 5, f'=IF(ROUND({a1(r, 3)}-{a1(r, 4)},4)=0,"{self.pass_mark}","{self.fail_mark}")',
                              st.center, self.pass_mark if ok else self.fail_mark)
-        ws.conditional_format(first, 0, first + len(fmt.check_rows) - 1, res_col, {
+        for k, ((sheet, cells), n_bad) in enumerate(zip(self.input_sheets.items(), self.bad_counts, strict=True)):
+            r = self.bad_first + k
+            ws.write_number(r, 0, len(fmt.check_rows) + k + 1, st.center)
+            ws.write_string(r, 1, fmt.checks.input_rule, st.cell)
+            where = fmt.checks.input_where.format(sheet=sheet)
+            ws.write_string(r, 2, where, st.cell)
+            ws.set_row(r, _text_height(where, 60))
+            _ok(ws.write_array_formula(r, 3, r, 3, "{=" + _bad_count_formula(fmt, sheet, cells) + "}",
+                                       st.count_out, n_bad), f"input check of {sheet}")
+            ws.write_number(r, 4, 0, st.count_out)
+            ws.write_formula(r, 5, f'=IF({a1(r, 3)}=0,"{self.pass_mark}","{self.fail_mark}")',
+                             st.center, self.pass_mark if n_bad == 0 else self.fail_mark)
+        last = self.bad_first + len(self.input_sheets) - 1
+        ws.conditional_format(first, 0, last, res_col, {
             "type": "formula", "criteria": f'=${col_letter(res_col)}{first + 1}="{self.fail_mark}"', "format": st.red})
         ws.freeze_panes(first, 0)
         ws.repeat_rows(0, first - 1)
@@ -275,9 +469,9 @@ class _SheetWriter:
 
     def meta(self, ws: Worksheet, sl: Any) -> None:
         ws.set_column(0, 1, 30)
-        for i, key in enumerate(self.fmt.layout.meta_rows):
+        for i, key in enumerate(self.meta_values):
             ws.write_string(i, 0, key)
-            ws.write_string(i, 1, self.meta_values[key])
+            _ok(ws.write_string(i, 1, self.meta_values[key]), f"metadata {key}")
         ws.hide()
 
 
@@ -292,8 +486,9 @@ def write_workbook(
     prose: Mapping[str, str] | None = None,
     password: str | None = None,
     notes: Mapping[str, str] | None = None,
-    extra_sheets: Callable[[Workbook, _Styles], None] | None = None,
+    extra_sheets: Sequence[ListSheet] = (),
     contact: str = "",
+    rollup_members: Sequence[str] | None = None,
 ) -> None:
     """Write a workbook of ``fmt``: the blank template, or a filled one.
 
@@ -320,12 +515,13 @@ def write_workbook(
     computed = compute(fmt, values)
 
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {
+    wb = Checked(xlsxwriter.Workbook(buf, {
         "in_memory": True,
         "strings_to_formulas": False,
         "strings_to_urls": False,
         "strings_to_numbers": False,
-    })
+        "default_format_properties": {"font_name": CJK_FONT, "font_size": FONT_SIZE},
+    }))
     created = _dt.datetime(*settings.FIXED_TIMESTAMP)
     meta = {
         "format_id": fmt.format_id,
@@ -347,11 +543,14 @@ def write_workbook(
     })
     for key in meta:
         _ok(wb.set_custom_property(f"govinfo_{key}", meta[key] or "-"), f"custom property {key}")
+    if rollup_members is not None:
+        meta["rollup"] = "1"
+        meta["rollup_members"] = json.dumps(list(rollup_members), ensure_ascii=False)
     st = _Styles(wb)
     writer = _SheetWriter(fmt, st, values, computed, cover_values, prose, notes or {}, meta, contact)
     for sl in fmt.layout.sheets:
         ws = wb.add_worksheet(sl.name)
-        ws.set_paper(9)  # A4
+        ws.set_paper(A4)
         ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
         ws.hide_gridlines(2)
         getattr(writer, sl.role)(ws, sl)
@@ -360,8 +559,8 @@ def write_workbook(
     # Defined names for every input and derived cell, so readers can locate them.
     for cell in fmt.cells.values():
         wb.define_name(defined_name(cell.code), f"={quote_sheet(cell.sheet)}!${col_letter(cell.col)}${cell.row + 1}")
-    if extra_sheets is not None:
-        extra_sheets(wb, st)
+    for sheet in extra_sheets:
+        _write_list_sheet(wb, sheet, st)
     wb.close()
     data = _add_structure_protection(buf.getvalue(), password)
     with atomic_path(path) as tmp:
@@ -394,7 +593,8 @@ def _write_table_sheet(ws: Worksheet, fmt: ReportFormat, sl: Any, values: Mappin
     col_width = {j: label_widths[j] for j in range(depth)}
     col_width.update({depth + j: data_width for j in range(table.width)})
     ws.set_row(0, 30)
-    ws.set_row(1, 18)
+    hint = next((lab for lab in sl.labels if lab.role == "hint"), None)
+    ws.set_row(1, _text_height(hint.text, sum(col_width.values()), minimum=18) if hint else 18)
     _write_labels(ws, sl.labels, st)
     # Heights for wrapped labels: the tallest need of any label in the row.
     need: dict[int, float] = {}
@@ -448,7 +648,92 @@ def _write_table_sheet(ws: Worksheet, fmt: ReportFormat, sl: Any, values: Mappin
     if table.width + depth > 5:
         ws.set_landscape()
     ws.center_horizontally()
+    ws.fit_to_pages(1, 1)  # each table on one printed page, as the format prints it
+
+
+def _px(width_chars: float) -> int:
+    """Pixels of a column ``width_chars`` wide (Excel's default font)."""
+    return int(width_chars * 7 + 5)
+
+
+def _write_list_sheet(wb: Workbook, spec: ListSheet, st: _Styles) -> None:
+    ws = wb.add_worksheet(spec.name)
+    ws.set_paper(9)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.set_landscape()
+    ws.hide_gridlines(2)
+    ncols = len(spec.headers)
+    widths = list(spec.widths) + [12] * (ncols - len(spec.widths))
+    for j, w in enumerate(widths):
+        ws.set_column(j, j, w)
+    head = 0
+    if spec.title:
+        ws.set_row(0, max(30, _text_height(spec.title, sum(widths) / 1.4, line_pt=20)))
+        if ncols > 1:
+            _ok(ws.merge_range(0, 0, 0, ncols - 1, "", st.title), f"title of {spec.name}")
+        _ok(ws.write_string(0, 0, spec.title, st.title), f"title of {spec.name}")
+        head = 1
+    for j, h in enumerate(spec.headers):
+        _ok(ws.write_string(head, j, h, st.header), f"header of {spec.name}")
+    ws.set_row(head, max(_text_height(h, widths[j]) for j, h in enumerate(spec.headers)))
+    for i, row in enumerate(spec.rows, start=head + 1):
+        need = 20.0
+        for j, v in enumerate(row):
+            if v is None or v == "":
+                _ok(ws.write_blank(i, j, None, st.label), f"{spec.name} row {i}")
+            elif isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
+                _ok(ws.write_number(i, j, plain_number(v), st.center if j == 0 else st.cell), f"{spec.name} row {i}")
+            else:
+                text = str(v)
+                _ok(ws.write_string(i, j, text, st.label), f"{spec.name} row {i}")
+                need = max(need, _text_height(text, widths[j]))
+        ws.set_row(i, need)
+    last = head + len(spec.rows)
+    if spec.flag_col is not None and spec.rows:
+        col = col_letter(spec.flag_col)
+        tests = ",".join(f'LEFT(${col}{head + 2},{len(ok)})="{ok}"' for ok in spec.flag_ok) or "FALSE"
+        _ok(ws.conditional_format(head + 1, 0, last, ncols - 1, {
+            "type": "formula", "criteria": f"=NOT(OR({tests}))", "format": st.red}), f"flags of {spec.name}")
+    ws.freeze_panes(head + 1, 0)
+    ws.repeat_rows(head, head)
     ws.fit_to_pages(1, 0)
+    print_rows = last
+    if spec.chart is not None and spec.chart.rows:
+        c = spec.chart
+        chart = wb.add_chart({"type": "bar"})
+        _ok(chart.add_series({
+            "name": c.title,
+            "categories": [spec.name, head + 1, c.categories_col, head + c.rows, c.categories_col],
+            "values": [spec.name, head + 1, c.values_col, head + c.rows, c.values_col],
+        }), f"chart of {spec.name}")
+        chart.set_title({"name": c.title, "name_font": {"name": CJK_FONT, "size": 12}})
+        chart.set_legend({"none": True})
+        chart.set_y_axis({"reverse": True})
+        # As wide as the table (fit to one page wide keeps it whole), tall enough for every bar.
+        width = min(sum(_px(w) for w in widths) - 20, 1000)
+        height = max(300, 22 * c.rows + 80)
+        chart.set_size({"width": width, "height": height})
+        ws.insert_chart(a1(last + 2, 0), chart, {"x_offset": 10, "object_position": 3})
+        print_rows = last + 2 + math.ceil(height / 20) + 1
+    ws.print_area(0, 0, print_rows, ncols - 1)
+    if spec.protect:
+        ws.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True,
+                        "select_unlocked_cells": True})
+
+
+def write_list_workbook(path: str | os.PathLike[str], sheets: Sequence[ListSheet]) -> None:
+    """Write a plain workbook of list sheets (the merge's 催报清单), atomically."""
+    buf = io.BytesIO()
+    wb = Checked(xlsxwriter.Workbook(buf, {
+        "in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+        "default_format_properties": {"font_name": CJK_FONT, "font_size": FONT_SIZE}}))
+    wb.set_properties({"author": "govinfo-xlsx", "created": _dt.datetime(*settings.FIXED_TIMESTAMP)})
+    st = _Styles(wb)
+    for sheet in sheets:
+        _write_list_sheet(wb, sheet, st)
+    wb.close()
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(buf.getvalue())
 
 
 _WB_PR = re.compile(rb"<workbookPr\b[^>]*/>")
