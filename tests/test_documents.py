@@ -211,6 +211,43 @@ def test_blank_form_filled_with_python_docx(fmt, tmp_path):
     assert validate(wb).errors == []
 
 
+def test_word_with_automatic_heading_numbers(fmt, tmp_path):
+    """Headings numbered by Word's list numbering: "一、" and "（一）" are not in the text."""
+    import docx
+
+    values = sample_values(fmt, seed=15)
+    path = fill_form(fmt, values, tmp_path / "r.docx")
+    d = docx.Document(str(path))
+    intro = next(p for p in d.paragraphs if p.text == PROSE["s1.intro"])
+    for code in ("s1.p5", "s1.p4", "s1.p3", "s1.p2", "s1.p1"):
+        p = next(p for p in d.paragraphs if p.text.endswith(PROSE[code]))
+        heading = p.text[: len(p.text) - len(PROSE[code])]
+        p.runs[0].text, extra = PROSE[code], p.runs[1:]
+        for r in extra:
+            r.text = ""
+        p.insert_paragraph_before(heading.split("）", 1)[1].rstrip("。"))
+    for p in d.paragraphs:
+        for head in ("一、总体情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"):
+            if p.text == head:
+                p.runs[0].text = head.split("、", 1)[1]
+                for r in p.runs[1:]:
+                    r.text = ""
+    assert intro.text == PROSE["s1.intro"]
+    d.save(str(path))
+    wb = read_document(path)
+    assert wb.prose == PROSE
+    assert_exact(wb, fmt, values)
+
+
+def test_web_page_source_saved_as_txt(fmt, tmp_path):
+    values = sample_values(fmt, seed=16)
+    p = tmp_path / "网页源代码.txt"
+    p.write_text("<!DOCTYPE html>\n" + html_report(fmt, values), encoding="utf-8")
+    wb = read_document(p)
+    assert wb.source_kind == "html"
+    assert_exact(wb, fmt, values)
+
+
 def test_the_blank_form_itself_reads_as_blank(fmt):
     """The official blank form: every table found, nothing filled in (not an unreadable file)."""
     wb = read_document(_need(BLANK_FORM))

@@ -89,6 +89,11 @@ def _kind(path: str | os.PathLike[str]) -> str:
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise WorkbookError("old-document-format", "这是旧版 Office 文件（.doc/.xls），请另存为 .docx 后再导入", path)
     kind = DOCUMENT_SUFFIXES.get(suffix)
+    if kind == "text":
+        with open(p, "rb") as fh:
+            start = fh.read(1024).lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+        if start.startswith((b"<!doctype html", b"<html", b"<?xml", b"<table", b"<meta", b"<head")):
+            kind = "html"  # a web page's source saved as .txt
     if kind is None:
         raise WorkbookError("not-a-document", "不是可导入的报告文件（支持 .docx、.pdf、.html、.htm、.txt）", path)
     if kind in ("pdf", "docx"):

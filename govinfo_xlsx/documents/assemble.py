@@ -650,6 +650,10 @@ def _section_heading(fmt: ReportFormat, text: str, after: int) -> int | None:
             m = best_match(t, [(i, head)], cutoff=0.6)
             if m is not None:
                 return i
+        # Word's automatic numbering keeps "一、" out of the text: the title alone, as a line of its own.
+        title = norm(sec.title)
+        if t == title or (t.startswith(title) and len(t) <= len(title) + 2):
+            return i
     return None
 
 
@@ -658,6 +662,15 @@ def _part_heading(parts: tuple[Any, ...], text: str, after: int) -> tuple[int, s
     t = unicodedata.normalize("NFKC", text).strip()
     m = _TITLE_MARK.match(t.replace(" ", ""))
     if not m:
+        # Word's automatic numbering keeps "（一）" out of the text: a short heading line
+        # naming the next part ("主动公开情况", "政府信息公开监督保障情况").
+        short = norm(text)
+        if len(short) > 24 or re.search(r"[,。;，；]", short):
+            return None
+        for i, p in enumerate(parts):
+            stem = _TITLE_MARK.sub("", norm(p.label))
+            if i > after and stem and stem in short:
+                return i, ""
         return None
     for i, p in enumerate(parts):
         if i <= after:
