@@ -244,7 +244,8 @@ def compare_with_workbook(document: FilledWorkbook, workbook: FilledWorkbook) ->
         title = fmt.table(cell.table).title if cell.table else ""
         page = document.where(code) if isinstance(document, DocumentWorkbook) else ""
         out.append(Finding("document-differs", ERROR,
-                           f"{title}「{cell.row_label}」「{cell.col_label}」：工作簿为 {fmt_number(w)}，"
+                           f"{title}{''.join(f'「{x}」' for x in (cell.row_label, cell.col_label) if x)}："
+                           f"工作簿为 {fmt_number(w)}，"
                            f"报告 {name}{'（' + page + '）' if page else ''}中为 {fmt_number(d)}，二者应一致。",
                            (cell.ref,), expected=w, actual=d, codes=(code,)))
     del doc_numbers

@@ -90,7 +90,7 @@ def _read_value(ctx: _Ctx, code: str, text: str, page: int | None) -> None:
     fmt = ctx.fmt
     cell = fmt.cells[code]
     table = fmt.table(cell.table)
-    where = f"{table.title}「{cell.row_label}」「{cell.col_label}」"
+    where = table.title + "".join(f"「{x}」" for x in (cell.row_label, cell.col_label) if x)
     lines = [ln.strip().strip("\u3000\u00a0") for ln in (text or "").split("\n") if ln.strip()]
     # A number too wide for its cell wraps ("234" above "5"): its lines are one number.
     wrapped = len(lines) > 1 and all(re.fullmatch(r"[0-9０-９.,，．]+", ln) for ln in lines)
