@@ -368,6 +368,17 @@ def _find_row(fmt: ReportFormat, current: Table | None, labels: list[str]) -> tu
     leaf = labels[-1]
     for t in tables:
         m = best_match(leaf, _row_candidates(t))
+        if m is None:
+            # Group and item in one cell: "三、本年度办理结果（一）予以公开", "（三）不予公开1.属于国家秘密".
+            n, stripped = norm(leaf), True
+            while m is None and stripped:
+                stripped = False
+                for g, _ in _group_candidates(t):
+                    ng = norm(str(g))
+                    if n.startswith(ng) and len(n) > len(ng):
+                        n, stripped = n[len(ng):], True
+                        m = best_match(n, _row_candidates(t))
+                        break
         if m is not None:
             b_i, code = m.key  # type: ignore[misc]
             block = t.blocks[b_i]
