@@ -314,6 +314,40 @@ def test_word_saved_as_web_page_and_as_text_by_writer(fmt, tmp_path):
         assert wb.prose == PROSE and wb.org == "测试县人民政府", suffix
 
 
+@pytest.mark.libreoffice
+def test_a_real_reports_figures_in_every_layout(fmt, tmp_path):
+    """hongze-2023's figures (表四 总计 printed as 0 while its parts are 10+1 and 5) in the official
+    Word form, and that form as PDF, web page and text by Writer: the same figures and the same two errors."""
+    _need_soffice()
+    exp = REAL["hongze-2023.pdf"]
+    values: dict = {}
+    for row, vals in exp["t2"].items():
+        block = next(b for b, r in fmt.table("t2").iter_rows() if r.code == row)
+        values.update({f"t2.{row}.{c.code}": v for c, v in zip(block.columns, vals, strict=True)})
+    cols3 = fmt.table("t3").blocks[0].columns
+    for row in (r.code for _, r in fmt.table("t3").iter_rows() if not r.sum_of):
+        vals = exp["t3"].get(row, one(0))
+        values.update({f"t3.{row}.{c.code}": v for c, v in zip(cols3[:6], vals[:6], strict=True)})
+    cols4 = fmt.table("t4").blocks[0].columns
+    values.update({f"t4.r1.{c.code}": v for c, v in zip(cols4, exp["t4"], strict=True) if not c.sum_of})
+    printed = {f"t4.r1.{c.code}": str(v) for c, v in zip(cols4, exp["t4"], strict=True) if c.sum_of}
+    docx_path = fill_form(fmt, values, tmp_path / "hz.docx", org="洪泽区人民政府", year=2023, cell_text=printed)
+    soffice = shutil.which("soffice")
+    paths = [docx_path]
+    for target, suffix in (("pdf", ".pdf"), ("html", ".html"), ("txt:Text (encoded):UTF8", ".txt")):
+        subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}", "--headless",
+                        "--convert-to", target, "--outdir", str(tmp_path), str(docx_path)],
+                       check=True, capture_output=True, timeout=180, env={**os.environ, "HOME": str(tmp_path)})
+        paths.append(tmp_path / f"hz{suffix}")
+        assert paths[-1].exists(), suffix
+    for path in paths:
+        wb = read_document(path)
+        assert {c: wb.values[c] for c in fmt.input_codes} == {c: values[c] for c in fmt.input_codes}, path.name
+        assert (wb.org, wb.year) == ("洪泽区人民政府", 2023), path.name
+        errors = sorted((f.rule, f.codes[0], f.actual, f.expected) for f in validate(wb).errors)
+        assert errors == [("total-sum", "t4.r1.c05", 0, 11), ("total-sum", "t4.r1.c15", 0, 5)], path.name
+
+
 @pytest.mark.parametrize("layout", [25, 28])
 def test_web_page_with_rowspans(fmt, tmp_path, layout):
     values = sample_values(fmt, seed=layout)
