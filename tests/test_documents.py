@@ -543,6 +543,40 @@ def test_not_a_report_scan_and_damaged_files(tmp_path):
     assert e.value.reason == "missing"
 
 
+def test_hostile_documents_end_in_a_message(fmt, tmp_path, monkeypatch):
+    """Binary .txt, absurd nesting, a body over the size limit: a WorkbookError with a Chinese message."""
+    binary = tmp_path / "二进制.txt"
+    binary.write_bytes(b"\x00\x01\x02" * 1000)
+    with pytest.raises(WorkbookError) as e:
+        read_document(binary)
+    assert e.value.reason == "not-a-document"
+
+    nested = tmp_path / "嵌套.html"
+    nested.write_text("<html><body>" + "<div>" * 100_000 + "x" + "</div>" * 100_000 + "</body></html>",
+                      encoding="utf-8")
+    with pytest.raises(WorkbookError) as e:
+        read_document(nested)
+    assert e.value.reason in ("not-a-report", "corrupt-file") and "无法读取" in str(e.value)
+
+    big = fill_form(fmt, sample_values(fmt), tmp_path / "大.docx")
+    from govinfo_xlsx import settings
+
+    monkeypatch.setattr(settings, "MAX_MEMBER_BYTES", 10_000)
+    with pytest.raises(WorkbookError) as e:
+        read_document(big)
+    assert e.value.reason == "too-large"
+
+
+def test_cli_check_a_folder_with_reports_and_workbooks(fmt, tmp_path, capsys):
+    folder = tmp_path / "各县"
+    folder.mkdir()
+    shutil.copy(_need(REALDOCS / "hongze-2023.pdf"), folder / "洪泽区.pdf")
+    write_workbook(folder / "某县.xlsx", fmt, year=2023, org="某县", values=sample_values(fmt))
+    assert main(["check", str(folder)]) == 1
+    out = capsys.readouterr().out
+    assert "洪泽区.pdf" in out and "2 个错误" in out and "某县.xlsx" in out
+
+
 def _image_only_pdf() -> bytes:
     """A one-page PDF with only a drawing (what a scan is to a text reader)."""
     content = b"q 0.5 g 50 50 400 600 re f Q"
