@@ -279,7 +279,8 @@ def _assemble_tables(ctx: _Ctx, grids: list[Grid]) -> set[str]:
             if len(origins) == 1 or (len(nonblank) == 1 and not _value_like(nonblank[0])
                                      and (grid.ragged or not _matches_row(fmt, None, nonblank[0]))
                                      and not _header_table(fmt, nonblank, colsets)):
-                if pending and (grid.ragged or len(origins) > 1) and _section_heading(fmt, nonblank[0], -1) is None:
+                if pending and (grid.ragged or len(origins) > 1) and _section_heading(fmt, nonblank[0], -1) is None \
+                        and not _matches_row(fmt, None, nonblank[0]):
                     pending.append((row, page))  # one word of a header split over lines ("总计")
                     continue
                 if pending:
