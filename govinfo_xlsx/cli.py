@@ -76,7 +76,7 @@ _EXIT_CODES = {
     "report": "退出码：0 已生成；1 工作簿有错误、未生成（可加 --force）；2 文件无法读取；\n"
               "        3 用法错误（如扩展名不是 .md/.html/.docx/.pdf）或本机没有生成 PDF 所需的 LibreOffice。",
     "merge": "退出码：0 全部汇总；1 有单位未能汇总（见清单）；2 没有可以汇总的工作簿；3 用法错误。",
-    "import": "退出码：0 已导入、无错误；1 已导入，报告中有错误（见列出的问题）；2 报告无法读取（如扫描件需要 OCR）；3 用法错误。",
+    "import": "退出码：0 导入成功且没有错误；1 已导入但报告中有错误（见清单）；2 文件无法读取（如扫描件）；3 用法错误。",
 }
 _EXAMPLES = {
     "template": """示例：
@@ -98,9 +98,9 @@ _EXAMPLES = {
   govinfo-xlsx report 红旗区.xlsx -o 正文.html --fragment （只含正文，粘贴到网站编辑器）
   govinfo-xlsx report 红旗区.xlsx -o 初稿.docx --draft    （保留“请核对后修改”的编辑提示）""",
     "import": """示例：
-  govinfo-xlsx import 红旗区2024年报告.pdf -o 红旗区2024.xlsx
-  govinfo-xlsx import 红旗区2024年报告.docx -o 红旗区2024.xlsx --org 红旗区人民政府办公室 --year 2024
-  govinfo-xlsx check 红旗区2024年报告.pdf            （直接检查已发布的报告）""",
+  govinfo-xlsx import 红旗区2023年报告.docx -o 红旗区2023.xlsx
+  govinfo-xlsx import 红旗区2023年报告.pdf -o 红旗区2023.xlsx --org 红旗区人民政府办公室 --year 2023
+  govinfo-xlsx check 红旗区2023年报告.pdf                （直接核对已发布的报告）""",
     "merge": """示例：
   govinfo-xlsx merge 各县报送/ -o 市汇总.xlsx --org 某市人民政府办公室 --year 2024
   govinfo-xlsx merge 各县报送/ -o 市汇总.xlsx --roster 应报单位.csv --report 汇总报告.docx""",
@@ -156,7 +156,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="HTML 只输出正文部分（不含 <head>），便于粘贴到网站内容管理系统的编辑器")
 
     i = sub.add_parser("import", help="把已发布的年度报告（Word、PDF、网页、文本）导入为填报工作簿",
-                       description="把已发布的年度报告（Word、PDF、网页、文本）导入为填报工作簿。", epilog=_epilog("import"))
+                       description="把按年度报告格式编写的已发布报告（Word、PDF、网页、文本）导入为填报工作簿。",
+                       epilog=_epilog("import"))
     i.add_argument("file", metavar="报告", help="按年度报告格式编写的 .docx、.pdf、.html、.htm 或 .txt 文件")
     i.add_argument("-o", "--output", required=True, metavar="输出.xlsx", help="输出的 .xlsx 工作簿")
     i.add_argument("--org", metavar="机关名称", help="机关名称（默认取报告标题中的名称）")

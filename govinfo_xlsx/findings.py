@@ -74,6 +74,11 @@ RULES: dict[str, str] = {
     "document-table-missing": "报告中没有找到某张统计表",
     "document-row-missing": "报告表格中缺少某一行",
     "document-differs": "单位的 Word/PDF 报告与其工作簿的数字不一致",
+    "prose-duplicate": "正文中疑似重复输入的字词",
+    "prose-date": "正文中的日期写法有误（缺少“年”“月”、月日不存在）",
+    "prose-measure-word": "正文中的数字后缺少量词",
+    "prose-brackets": "正文中的书名号、引号或括号不配对",
+    "prose-fee-missing": "“其他需要报告的事项”未说明信息处理费的收取情况",
 }
 
 #: The fill states of a workbook (:attr:`govinfo_xlsx.numbers.Evaluation.state`) in the format's words.

@@ -9,7 +9,7 @@ from govinfo_xlsx.errors import WorkbookError
 from govinfo_xlsx.reader import read_workbook
 from govinfo_xlsx.validate import validate
 
-from .helpers import consistent_values, fill_openpyxl, write_filled
+from .helpers import consistent_values, default_prose, fill_openpyxl, write_filled
 
 
 @pytest.fixture(scope="module")
@@ -283,7 +283,7 @@ def conventional(tmp_path_factory, fmt):
     vals["t2.r6.c1"] = Decimal("78.46")
     vals["t2.r1.c1"] = 37
     p = write_filled(tmp_path_factory.mktemp("conv") / "src.xlsx", fmt, vals,
-                     prose={c: f"{fmt.cells[c].label}的内容。" for c in fmt.prose_cells})
+                     prose=default_prose(fmt))
     return p, vals
 
 

@@ -20,14 +20,25 @@ import os
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import WorkbookError
 from ..findings import ERROR, Finding
 from ..format import ReportFormat, load_format
 from ..numbers import fmt_number
 from ..reader import FilledWorkbook
-from .assemble import DocumentWorkbook
+
+if TYPE_CHECKING:
+    from .assemble import DocumentWorkbook
+
+
+def __getattr__(name: str) -> Any:
+    # The document readers load on first use: ``check`` of a workbook asks only is_document().
+    if name == "DocumentWorkbook":
+        from .assemble import DocumentWorkbook
+
+        return DocumentWorkbook
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "DOCUMENT_SUFFIXES",
@@ -202,6 +213,10 @@ def locate_findings(findings: list[Finding], wb: FilledWorkbook) -> list[Finding
     and drops "cover field empty" for fields a published report never prints
     (填报人, 联系电话, 填报日期).  Workbooks pass through unchanged.
     """
+    if not is_document(wb.path):
+        return findings  # a workbook: the document readers need not load
+    from .assemble import DocumentWorkbook
+
     if not isinstance(wb, DocumentWorkbook):
         return findings
     pages = wb.pages
@@ -242,7 +257,7 @@ def compare_with_workbook(document: FilledWorkbook, workbook: FilledWorkbook) ->
         if w is None or Decimal(str(d)) == Decimal(str(w)):
             continue
         title = fmt.table(cell.table).title if cell.table else ""
-        page = document.where(code) if isinstance(document, DocumentWorkbook) else ""
+        page = document.where(code) if hasattr(document, "where") else ""
         out.append(Finding("document-differs", ERROR,
                            f"{title}{''.join(f'「{x}」' for x in (cell.row_label, cell.col_label) if x)}："
                            f"工作簿为 {fmt_number(w)}，"
