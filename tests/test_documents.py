@@ -270,16 +270,22 @@ def test_word_converted_to_pdf_by_writer(fmt, tmp_path):
     assert len(set(wb.pages.values())) >= 2
 
 
-def test_pdf_of_a_web_page_without_table_rules(fmt, tmp_path):
-    """A page printed to PDF by a browser, tables without borders: read from the laid-out text instead."""
+@pytest.mark.parametrize("ruled", [False, True])
+def test_pdf_of_a_web_page_printed_by_a_browser(fmt, tmp_path, ruled):
+    """A page printed to PDF by a browser: tables without borders are read from the laid-out text;
+    with borders (28-row layout), the browser breaks 表三's header across pages."""
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
     if not os.path.exists(chromium):
         if os.environ.get("CI") == "true":
             pytest.fail("headless Chromium is required in CI")
         pytest.skip("Chromium not installed")
-    values = sample_values(fmt, seed=21)
-    page = html_report(fmt, values).replace("td{border:1px solid}", "td{border:none;padding:2px 6px}")
-    page = page.replace(" border='1'", "")
+    values = sample_values(fmt, seed=31 if ruled else 21)
+    if ruled:
+        page = html_report(fmt, values, layout=28).replace(
+            "td{border:1px solid}", "table{border-collapse:collapse} td{border:1px solid #000}")
+    else:
+        page = html_report(fmt, values).replace("td{border:1px solid}", "td{border:none;padding:2px 6px}")
+        page = page.replace(" border='1'", "")
     src = tmp_path / "noborder.html"
     src.write_text(page, encoding="utf-8")
     pdf = tmp_path / "noborder.pdf"

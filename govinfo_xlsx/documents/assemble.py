@@ -255,6 +255,14 @@ def _assemble_tables(ctx: _Ctx, grids: list[Grid]) -> set[str]:
                         p.append(t)
             paths[j] = tuple(p)
         ordered = [tuple([s.text]) for r, _ in pending for s in r if not _is_blank(s.text)]
+        if header is not None and header.table is pending_table and len(header.paths) == width:
+            # The header itself broke across a page: its first rows are on the page before.
+            # A column the rows here do not name keeps the name it had there.
+            def names(path: tuple[str, ...]) -> bool:
+                return any(_match_column(b, path) is not None for b in pending_table.blocks)
+
+            paths = {j: (path if names(path) or not names(header.paths[j]) else header.paths[j])
+                     for j, path in paths.items()}
         header = _Header(pending_table, paths, ordered)
         current = pending_table
         pending, pending_table = [], None
@@ -262,8 +270,6 @@ def _assemble_tables(ctx: _Ctx, grids: list[Grid]) -> set[str]:
     for grid in grids:
         rows_before = len(ctx.found_rows)
         ctx.unknown = []
-        header = None if not grid.ragged and header is not None and _grid_starts_header(grid, fmt, colsets) \
-            else header
         for r, row in enumerate(grid.rows):
             page = grid.pages[r] if r < len(grid.pages) else None
             origins = {s.origin for s in row}
@@ -341,16 +347,6 @@ def _blank_row(ctx: _Ctx, header: _Header, row: list[Slot], r: int, page: int | 
             _read_value(ctx, f"{t.code}.{row_def.code}.{col.code}", s.text, page)
 
 
-def _grid_starts_header(grid: Grid, fmt: ReportFormat, colsets: dict[str, set[str]]) -> bool:
-    """True when the grid's first row of cells is a header (else it continues the previous table)."""
-    for row in grid.rows[:3]:
-        if len({s.origin for s in row}) < 2:
-            continue  # a caption across the table
-        texts = [s.text for s in row if not _is_blank(s.text)]
-        return bool(texts and _header_table(fmt, texts, colsets) and not any(_value_like(t) for t in texts))
-    return False
-
-
 def _last_label(texts: list[str]) -> str:
     labels = [t for t in texts if not _value_like(t)]
     return labels[-1] if labels else ""
@@ -398,11 +394,15 @@ def _data_row(ctx: _Ctx, grid: Grid, r: int, row: list[Slot], page: int | None, 
         for j, path in header.paths.items():
             if path and any(_match_column(b, path) is not None for b in header.table.blocks):
                 value_cols.add(j)
+    # Numbers at the end of the row are values even where the header names no column
+    # (a header broken across pages): they must be placed or reported, never dropped.
+    k = len(row)
+    while k > 0 and _value_like(row[k - 1].text):
+        k -= 1
     if grid.ragged or not value_cols:
-        k = len(row)
-        while k > 0 and _value_like(row[k - 1].text):
-            k -= 1
         value_cols = set(range(k, len(row)))
+    else:
+        value_cols |= {j for j in range(k, len(row)) if j >= min(value_cols) - 1 and not _is_blank(row[j].text)}
     labels = _row_label_parts(row, r, value_cols)
     value_slots: list[tuple[int, Slot]] = []
     seen: set[tuple[int, int]] = set()
@@ -503,8 +503,16 @@ def _columns_for(ctx: _Ctx, t: Table, block: Block, value_slots: list[tuple[int,
             col = _match_column(block, header.paths.get(j, ()))
             if col is not None:
                 pairs.append((col, s))
-        if pairs:
+        named = {c.code for c, _ in pairs}
+        if pairs and len(named) == len(pairs) and (
+                len(named) == len(block.columns)
+                or all(_is_blank(s.text) for j, s in value_slots if _match_column(block, header.paths.get(j, ())) is None)):
             return pairs
+        if pairs and len(vals) != len(block.columns):
+            ctx.findings.append(Finding("document-columns", ERROR,
+                                        f"{t.title}「{what}」{ctx.where(page)}有数字所在的列在表头中找不到对应的项目，"
+                                        "该行未读取；请核对表头。", ()))
+            return None
         # A table continued on the next page has its own column bands: the
         # header's columns, in the header's left-to-right order, still name them.
         named: list[Any] = []
@@ -515,6 +523,17 @@ def _columns_for(ctx: _Ctx, t: Table, block: Block, value_slots: list[tuple[int,
         if len(named) == len(vals) == len(block.columns):
             return list(zip(named, vals, strict=True))
     n = len(block.columns)
+    if header is not None and not ragged and len(vals) == n:
+        # The header names only some columns: the format's order must agree with every name it gives.
+        ordered = list(zip(block.columns, value_slots, strict=True))
+        if any((c := _match_column(block, header.paths.get(j, ()))) is not None and c is not col
+               for col, (j, _) in ordered):
+            ctx.findings.append(Finding("document-columns", ERROR,
+                                        f"{t.title}「{what}」{ctx.where(page)}的表头与格式的列顺序不一致，该行未读取；请核对表头。",
+                                        ()))
+            return None
+        _warn_order(ctx, t, page, order_warned)
+        return [(col, s) for col, (_, s) in ordered]
     if ragged and len(vals) == n:
         if header is None or not _header_confirms(header, block):
             _warn_order(ctx, t, page, order_warned)
