@@ -482,9 +482,8 @@ def cmd_report(a: argparse.Namespace) -> int:
         sys.stdout.write(render_report(rep, [s.name for s in result.workbook.format.layout.sheets]))
         print("\n工作簿存在错误，未生成报告。请修改后重试，或使用 --force 强制生成。")
         return EXIT_ERRORS
-    for f in rep.warnings:
-        if f.rule != "blank-input":
-            print(f"！提示 {f.message}")
+    for text, _ in combine_repeated([f.message for f in rep.warnings if f.rule != "blank-input"]):
+        print(f"！提示 {text}")
     if rep.errors:
         print(f"！注意：工作簿存在 {len(rep.errors)} 个错误，已按 --force 生成报告。")
     print(f"已生成报告：{a.output}")
