@@ -239,6 +239,16 @@ def test_word_with_automatic_heading_numbers(fmt, tmp_path):
     assert_exact(wb, fmt, values)
 
 
+def test_title_with_the_year_in_chinese_numerals(fmt, tmp_path):
+    values = sample_values(fmt, seed=18)
+    p = tmp_path / "r.html"
+    page = html_report(fmt, values)
+    assert "<br>2024年政府信息公开" in page
+    p.write_text(page.replace("<br>2024年政府信息公开", "<br>二〇二四年度政府信息公开"), encoding="utf-8")
+    wb = read_document(p)
+    assert (wb.org, wb.year) == ("测试县人民政府", 2024)
+
+
 def test_web_page_source_saved_as_txt(fmt, tmp_path):
     values = sample_values(fmt, seed=16)
     p = tmp_path / "网页源代码.txt"

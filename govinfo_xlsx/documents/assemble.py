@@ -30,7 +30,7 @@ _NOTHING = {"/", "／", "—", "——", "-", "－", "–", "无", "零", "\\", 
 _BLANK = re.compile(r"^[\s\u3000\u00a0]*$")
 _PAGE_NO = re.compile(r"^[\s\-－—–~·]*(第\s*)?\d{1,3}(\s*页)?(\s*/\s*共?\s*\d{1,3}\s*页?)?[\s\-－—–~·]*$")
 #: A number followed by its column's own unit (never another unit: 元 in a 万元 column is an error).
-_UNITS = {"money": re.compile(r"(.+?)(万元)"), "count": re.compile(r"(.+?)(件|个|项|条|次)")}
+_UNITS = {"money": re.compile(r"(.+?)(万元|万)"), "count": re.compile(r"(.+?)(件|个|项|条|次)")}
 _SOURCE_NAMES = {"docx": "Word", "pdf": "PDF", "html": "网页", "text": "文本"}
 
 
@@ -736,6 +736,14 @@ def _join_lines(lines: list[Paragraph]) -> str:
     return "\n".join(paras)
 
 
+_CN_DIGITS = str.maketrans("〇零○一二三四五六七八九", "001123456789")
+
+
+def _digit_years(text: str) -> str:
+    """"二〇二四年" as "2024年" (some titles write the year in Chinese numerals)."""
+    return re.sub(r"([〇零○一二三四五六七八九]{4})(?=年)", lambda m: m.group(1).translate(_CN_DIGITS), text)
+
+
 def _title_regex(fmt: ReportFormat) -> re.Pattern[str]:
     parts = re.split(r"(\{org\}|\{year\})", fmt.report_title)
     rx = ""
@@ -788,7 +796,7 @@ def _assemble_prose(ctx: _Ctx, paras: list[Paragraph]) -> tuple[dict[str, str], 
     rx = _title_regex(fmt)
     windows = [(k, n) for n in (1, 2, 3) for k in range(min(len(preamble), 8))]  # a long title wraps
     for k, n in windows:
-        m = rx.search("".join(re.sub(r"\s+", "", p.text) for p in preamble[k:k + n]))
+        m = rx.search(_digit_years("".join(re.sub(r"\s+", "", p.text) for p in preamble[k:k + n])))
         if not m:
             continue
         org, year = m.group("org"), int(m.group("year"))
