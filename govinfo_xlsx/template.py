@@ -708,6 +708,7 @@ def _write_list_sheet(wb: Workbook, spec: ListSheet, st: _Styles) -> None:
         _ok(ws.write_string(head, j, h, st.header), f"header of {spec.name}")
     header_pt = max(_text_height(h, widths[j]) for j, h in enumerate(spec.headers))
     ws.set_row(head, header_pt)
+    table_pt = header_pt + (max(30, _text_height(spec.title, sum(widths) / 1.4, line_pt=20)) if spec.title else 0)
     for i, row in enumerate(spec.rows, start=head + 1):
         need = 20.0
         for j, v in enumerate(row):
@@ -720,6 +721,7 @@ def _write_list_sheet(wb: Workbook, spec: ListSheet, st: _Styles) -> None:
                 _ok(ws.write_string(i, j, text, st.label), f"{spec.name} row {i}")
                 need = max(need, _text_height(text, widths[j]))
         ws.set_row(i, need)
+        table_pt += need
     last = head + len(spec.rows)
     if spec.flag_col is not None and spec.rows:
         col = col_letter(spec.flag_col)
@@ -750,7 +752,8 @@ def _write_list_sheet(wb: Workbook, spec: ListSheet, st: _Styles) -> None:
         page_px = (LIST_PAGE_HEIGHT_PT / scale - header_pt - 2 * 20) / 0.75
         height = min(max(300, 22 * c.rows + 80), int(page_px))
         chart.set_size({"width": width, "height": height})
-        ws.set_h_pagebreaks([last + 1])
+        if (table_pt + 2 * 15 + height * 0.75) * scale > LIST_PAGE_HEIGHT_PT:
+            ws.set_h_pagebreaks([last + 1])  # the chart would straddle the first page's end
         ws.insert_chart(a1(last + 2, 0), chart, {"x_offset": 10, "object_position": 3})
         print_rows = last + 2 + math.ceil(height / 20) + 1
     ws.print_area(0, 0, print_rows, ncols - 1)
