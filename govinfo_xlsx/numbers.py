@@ -90,7 +90,7 @@ def from_units(fmt: ReportFormat, units: int | None, kind: str) -> Number | None
     return q if r == 0 else Decimal(units) / fmt.scale
 
 
-def kind_problem(fmt: ReportFormat, kind: str, value: Any) -> str | None:
+def kind_problem(fmt: ReportFormat, kind: str, value: Any, max_factor: int | None = 1) -> str | None:
     """The rule a number breaks for its kind, or None.
 
     ``negative-number``, ``not-integer`` (a count with a fraction),
@@ -110,7 +110,7 @@ def kind_problem(fmt: ReportFormat, kind: str, value: Any) -> str | None:
     d = value if isinstance(value, Decimal) else Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     if spec.min is not None and d < Decimal(repr(spec.min)):
         return "negative-number"
-    if spec.max is not None and d > Decimal(repr(spec.max)):
+    if spec.max is not None and max_factor is not None and d > Decimal(repr(spec.max)) * max_factor:
         return "number-too-large"
     decimals = spec.decimals or 0
     if d != d.quantize(Decimal(1).scaleb(-decimals), rounding="ROUND_DOWN"):
@@ -269,13 +269,15 @@ def _derive(fmt: ReportFormat, units: dict[str, int | None]) -> None:
 
 
 def evaluate(fmt: ReportFormat, values: Mapping[str, Any], unknown: Iterable[str] = (), *,
-             kind_rules: bool = True) -> Evaluation:
+             kind_rules: bool = True, max_factor: int | None = 1) -> Evaluation:
     """Evaluate one workbook's inputs: ``values`` maps input codes to numbers (None or absent = blank).
 
     Codes in ``unknown`` could not be read; a value that breaks its kind's
     rule (:func:`kind_problem`) or is not exactly representable is unknown
     too.  With ``kind_rules=False`` every representable number counts as it
     is, as a spreadsheet's formulas add it (a negative count included).
+    ``max_factor``: a roll-up of n units may hold n times a kind's ``max``
+    (None: no upper bound, a roll-up whose units are not recorded).
     """
     plan = _plan(fmt)
     unknown = set(unknown)
@@ -294,10 +296,12 @@ def evaluate(fmt: ReportFormat, values: Mapping[str, Any], unknown: Iterable[str
             continue
         if type(v) is int:  # the common case, checked without Decimal
             lo, hi = plan.int_bounds[code]
+            if max_factor != 1:
+                hi = float("inf") if max_factor is None else hi * max_factor
             problem = None if lo <= v <= hi else ("negative-number" if v < lo else "number-too-large")
             u: int | None = v * scale
         else:
-            problem = kind_problem(fmt, plan.kinds[code], v)
+            problem = kind_problem(fmt, plan.kinds[code], v, max_factor)
             u = to_units(fmt, v)
         if problem is not None:
             problems[code] = problem

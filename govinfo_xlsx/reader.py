@@ -97,7 +97,15 @@ class FilledWorkbook:
         """The workbook's numbers evaluated by :mod:`govinfo_xlsx.numbers` (computed once)."""
         from .numbers import evaluate
 
-        return evaluate(self.format, self.values, self.invalid)
+        return evaluate(self.format, self.values, self.invalid, max_factor=self.max_factor)
+
+    @property
+    def max_factor(self) -> int | None:
+        """How many times a kind's ``max`` a cell may hold: 1 for a unit, the number of units for a
+        roll-up (its cells are sums), no bound for a roll-up whose units are not recorded."""
+        if not self.is_rollup:
+            return 1
+        return len(self.rollup_members) or None
 
     def numbers(self) -> dict[str, Any]:
         """Every numeric cell: inputs (blank as 0) and recomputed totals.

@@ -99,7 +99,10 @@ def _cell_findings(wb: FilledWorkbook, ev: Evaluation, strict: bool) -> list[Fin
     for code, problem in ev.problems.items():
         v = wb.values.get(code)
         cell = fmt.cells[code]
-        text = messages[problem].format(v=fmt_number(v), max=fmt_number(fmt.kinds[cell.kind].max))
+        limit = fmt.kinds[cell.kind].max
+        if limit is not None and wb.max_factor:
+            limit = limit * wb.max_factor
+        text = messages[problem].format(v=fmt_number(v), max=fmt_number(limit))
         out.append(Finding(problem, ERROR, f"{cell.where}（{cell.ref}）{text}", (cell.ref,),
                            actual=v, codes=(code,)))
     return out

@@ -213,3 +213,26 @@ def test_rollup_word_names_take_at_most_two_lines(tmp_path):
     # the 落款 is not alone: it shares the last section with the table
     assert d.paragraphs[-1].text == "2025年1月15日"
     assert d.sections[-1].orientation == WD_ORIENT.LANDSCAPE
+
+
+def test_rollup_may_sum_past_a_units_bound(fmt, tmp_path, capsys):
+    """Two valid units of nine-digit counts: their roll-up holds sums over 999999999 and was
+    refused by check (and by report without --force) as 超出合理范围, its sums unknown."""
+    vals = _big_values(fmt)
+    units = tmp_path / "units"
+    units.mkdir()
+    write_filled(units / "a.xlsx", fmt, vals, org="甲县人民政府办公室")
+    write_filled(units / "b.xlsx", fmt, vals, org="乙县人民政府办公室")
+    roll = tmp_path / "roll.xlsx"
+    assert main(["merge", str(units), "-o", str(roll), "--org", "某市人民政府办公室"]) == 0
+    capsys.readouterr()
+    assert main(["check", str(roll)]) == 0, capsys.readouterr().out
+    numbers = read_workbook(roll).numbers()
+    single = expected_totals(fmt, vals)
+    over = [c for c in fmt.input_codes if single[c] * 2 > fmt.kinds[fmt.cells[c].kind].max]
+    assert over  # the case this test is about
+    assert all(numbers[c] == single[c] * 2 for c in fmt.number_codes)
+    # a unit's own workbook keeps its bound
+    one = write_filled(tmp_path / "one.xlsx", fmt, {**vals, over[0]: single[over[0]] * 2})
+    assert main(["check", str(one)]) == 1
+    assert "超出合理范围（最大 999999999）" in capsys.readouterr().out
