@@ -201,7 +201,10 @@ def _bad_value(fmt: ReportFormat, cell: Cell, value: Any) -> bool:
     if value < 0:
         return True
     decimals = fmt.kinds[cell.kind].decimals or 0
-    return round(float(value) * 10 ** decimals) != float(value) * 10 ** decimals
+    # As the sheet's formula tests it (ref<>ROUND(ref,decimals)): scaling a double by
+    # 10**decimals first is inexact (12.3456 * 10000 = 123455.99999999999) and
+    # cached 填写不规范 for proper money that LibreOffice then shows.
+    return round(float(value), decimals) != float(value)
 
 
 def _bad_test(fmt: ReportFormat, kind: str, ref: str) -> str:

@@ -236,3 +236,17 @@ def test_rollup_may_sum_past_a_units_bound(fmt, tmp_path, capsys):
     one = write_filled(tmp_path / "one.xlsx", fmt, {**vals, over[0]: single[over[0]] * 2})
     assert main(["check", str(one)]) == 1
     assert "超出合理范围（最大 999999999）" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("money", ["12.3456", "12.3457", "0.0003", "99.9999"])
+def test_cached_cover_status_accepts_money_to_four_decimals(fmt, tmp_path, money):
+    """The cover's cached 校验状态 (what LibreOffice shows: it does not recalculate) said
+    "有 1 处填写不规范" for 12.3456 万元, because 12.3456 * 10000 is not a whole double."""
+    vals = consistent_values(fmt, seed=3)
+    vals["t2.r6.c1"] = Decimal(money)
+    path = write_filled(tmp_path / "m.xlsx", fmt, vals)
+    wb = openpyxl.load_workbook(path, data_only=True)
+    status = fmt.layout.status_cell
+    cached = wb[fmt.sheet_names["cover"]].cell(row=status.row + 1, column=status.col + 1).value
+    assert cached == fmt.cover.status_ok
+    assert main(["check", str(path)]) == 0
