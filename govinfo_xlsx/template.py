@@ -178,9 +178,12 @@ def _text_height(text: str, width_chars: float, line_pt: float = 15.0, minimum: 
 
     A CJK character takes about two width units of Excel's default font.
     """
-    units = sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
-    lines = sum(max(1, math.ceil(units / max(width_chars - 1, 1))) for _ in text.split("\n"))
-    lines = max(lines, text.count("\n") + 1)
+    def units(line: str) -> int:
+        return sum(2 if ord(ch) > 0x2E7F else 1 for ch in line)
+
+    # Each line wraps on its own (the whole text's length counted once per line made a
+    # prose cell of six paragraphs six times too tall).
+    lines = sum(max(1, math.ceil(units(line) / max(width_chars - 1, 1))) for line in text.split("\n"))
     return max(minimum, min(409.0, lines * line_pt + 4))
 
 
@@ -363,7 +366,12 @@ class _SheetWriter:
         ws.fit_to_pages(1, 1)  # the cover on one printed page
         _write_labels(ws, sl.labels, st)
         for cell in sl.cells:
-            _write_input(ws, fmt, cell, self.cover_values.get(cell.code), st)
+            value = self.cover_values.get(cell.code)
+            _write_input(ws, fmt, cell, value, st)
+            if isinstance(value, str) and value:
+                # A long 备注 (a roll-up's list of units) wraps: LibreOffice and WPS do not
+                # grow the row, and the text overlapped the rows around it.
+                ws.set_row(cell.row, _text_height(value, 56))
         cv = fmt.cover
         status, blank = layout.status_cell, layout.blank_cell
         fails = f'COUNTIF({self.result_range},"{self.fail_mark}")'

@@ -250,3 +250,24 @@ def test_cached_cover_status_accepts_money_to_four_decimals(fmt, tmp_path, money
     cached = wb[fmt.sheet_names["cover"]].cell(row=status.row + 1, column=status.col + 1).value
     assert cached == fmt.cover.status_ok
     assert main(["check", str(path)]) == 0
+
+
+def test_row_heights_fit_long_cover_note_and_paragraphs(fmt, tmp_path):
+    """A roll-up's long 备注 sat in a 20 pt row (LibreOffice drew it over the rows around it);
+    a prose cell of eight short paragraphs was made as tall as eight times the whole text."""
+    note = "收到 40 个单位的报送，已汇总 40 个。已汇总：" + "、".join(f"测试市第{i}个单位" for i in range(40))
+    para = "本年度坚持以人民为中心推进政务公开工作，" * 3  # 60 characters: two lines of the 100-wide cell
+    vals = consistent_values(fmt, seed=2)
+    prose = {c: f"{fmt.cells[c].label}。" for c in fmt.prose_cells}
+    prose["s5"] = "\n".join([para] * 8)
+    path = write_filled(tmp_path / "n.xlsx", fmt, vals, prose=prose,
+                        cover={"cover.note": note, "cover.date": "2025-01-15"})
+    wb = openpyxl.load_workbook(path)
+    c = fmt.cells["cover.note"]
+    ws = wb[c.sheet]
+    width = ws.column_dimensions[re.match(r"[A-Z]+", c.address).group(0)].width
+    lines = -(-len(note) * 2 // int(width))  # CJK characters are two width units; at least this many lines
+    assert ws.row_dimensions[c.row + 1].height >= lines * 12, (ws.row_dimensions[c.row + 1].height, lines)
+    p = fmt.cells["s5"]
+    height = wb[p.sheet].row_dimensions[p.row + 1].height
+    assert 16 * 12 <= height < 409, height  # eight paragraphs of two lines each, not Excel's 409 pt maximum
