@@ -17,6 +17,7 @@ template with every formula live: it passes ``check``, ``export`` and
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import multiprocessing as mp
@@ -97,6 +98,7 @@ def _summarise(messages: Iterable[str], limit: int = 3) -> str:
     return text + (f"（共 {len(items)} 处错误）" if len(items) > limit else "")
 
 
+@functools.lru_cache(maxsize=1)
 def _documents() -> Any:
     """The document reader (Word/PDF/HTML reports), or None while it is not installed."""
     try:
