@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 
 def generate(d: Path, n: int) -> list[Path]:
-    from conftest import consistent_values, write_filled
+    from helpers import consistent_values, write_filled
 
     from govinfo_xlsx.format import load_format
 

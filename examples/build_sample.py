@@ -2,7 +2,8 @@
 
     python examples/build_sample.py [REPORT.txt] [OUT.xlsx]
 
-The text is one real published report (``sample-report-2023.txt``).  Rows and
+The text (``sample-report-2023.txt``) is a fictional report written for this project in the layout
+of published reports (tab-separated tables, as copied out of a web page).  Rows and
 prose parts are found by the format definition's own labels, so the script
 holds no label of its own.
 """
@@ -35,13 +36,13 @@ def parse_report(text: str, fmt: ReportFormat) -> dict:
     # prose section title, starts that part; text runs to the next heading.
     headings: dict[str, str] = {}
     for sec in fmt.sections:
-        if sec["kind"] != "prose":
+        if sec.kind != "prose":
             continue
-        for i, part in enumerate(sec["parts"]):
-            key = _norm(part["label"])
-            if part.get("optional") or (len(sec["parts"]) > 1 and i == 0 and part["code"].endswith("intro")):
-                key = _norm(f"{sec['number']}、{sec['title']}")
-            headings[key] = part["code"]
+        for i, part in enumerate(sec.parts):
+            key = _norm(part.label)
+            if part.optional or (len(sec.parts) > 1 and i == 0 and part.code.endswith("intro")):
+                key = _norm(sec.heading)
+            headings[key] = part.code
     prose: dict[str, list[str]] = {}
     current = None
     for line in lines:

@@ -130,15 +130,27 @@ class _Plan:
     kinds: dict[str, str]
     derived: tuple[tuple[str, tuple[str, ...]], ...]
     relations: tuple[Relation, ...]
+    #: Inclusive bounds of a whole number per input code (the fast path of the kind rules).
+    int_bounds: dict[str, tuple[float, float]]
+    #: The kind of each relation's sums: money when any cell is money.
+    relation_kinds: tuple[str, ...]
 
 
 @functools.lru_cache(maxsize=8)
 def _plan(fmt: ReportFormat) -> _Plan:
+    kinds = {c: fmt.cells[c].kind for c in fmt.number_codes}
+    bounds = {}
+    for c in fmt.input_codes:
+        spec = fmt.kinds[kinds[c]]
+        bounds[c] = (-float("inf") if spec.min is None else spec.min, float("inf") if spec.max is None else spec.max)
     return _Plan(
         inputs=fmt.input_codes,
-        kinds={c: fmt.cells[c].kind for c in fmt.number_codes},
+        kinds=kinds,
         derived=tuple((c, fmt.cells[c].sum_of) for c in fmt.derived_codes),
         relations=fmt.relations,
+        int_bounds=bounds,
+        relation_kinds=tuple("money" if any(kinds[c] == "money" for c in r.left + r.right) else "count"
+                             for r in fmt.relations),
     )
 
 
@@ -160,10 +172,10 @@ class Evaluation:
     :meth:`relation_results`.
     """
 
-    __slots__ = ("format", "units", "blank", "unknown")
+    __slots__ = ("format", "units", "blank", "unknown", "problems")
 
     def __init__(self, fmt: ReportFormat, units: dict[str, int | None], blank: frozenset[str],
-                 unknown: frozenset[str]) -> None:
+                 unknown: frozenset[str], problems: dict[str, str] | None = None) -> None:
         self.format = fmt
         #: Every numeric cell (inputs and totals) in units of 1/scale; None when unknown.
         self.units = units
@@ -171,6 +183,8 @@ class Evaluation:
         self.blank = blank
         #: Inputs that could not be read exactly (they and their totals are unknown).
         self.unknown = unknown
+        #: Inputs whose number breaks its kind's rule, with the rule id (:func:`kind_problem`).
+        self.problems = problems or {}
 
     # ---- values ----------------------------------------------------------
 
@@ -215,16 +229,21 @@ class Evaluation:
 
     def relation_results(self) -> list[tuple[Relation, Number, Number]]:
         """Every relation whose two sides are known, with both sides' values."""
-        out = []
-        for rel in _plan(self.format).relations:
-            left, right = self.sum(rel.left), self.sum(rel.right)
-            if left is not None and right is not None:
-                out.append((rel, left, right))
-        return out
+        return self._relations(failing_only=False)
 
     def failing(self) -> list[tuple[Relation, Number, Number]]:
         """The relations that do not hold (sides known and different)."""
-        return [(rel, a, b) for rel, a, b in self.relation_results() if a != b]
+        return self._relations(failing_only=True)
+
+    def _relations(self, failing_only: bool) -> list[tuple[Relation, Number, Number]]:
+        plan, units, fmt = _plan(self.format), self.units, self.format
+        out = []
+        for rel, kind in zip(plan.relations, plan.relation_kinds, strict=True):
+            left, right = _add(units, rel.left), _add(units, rel.right)
+            if left is None or right is None or (failing_only and left == right):
+                continue
+            out.append((rel, from_units(fmt, left, kind), from_units(fmt, right, kind)))
+        return out
 
     def input_units(self) -> tuple[int | None, ...]:
         """The inputs as a compact vector of units (the merge's per-unit record)."""
@@ -261,7 +280,9 @@ def evaluate(fmt: ReportFormat, values: Mapping[str, Any], unknown: Iterable[str
     plan = _plan(fmt)
     unknown = set(unknown)
     blank = set()
+    problems: dict[str, str] = {}
     units: dict[str, int | None] = {}
+    scale = fmt.scale
     for code in plan.inputs:
         if code in unknown:
             units[code] = None
@@ -271,12 +292,22 @@ def evaluate(fmt: ReportFormat, values: Mapping[str, Any], unknown: Iterable[str
             blank.add(code)
             units[code] = 0
             continue
-        u = to_units(fmt, v) if not kind_rules or kind_problem(fmt, plan.kinds[code], v) is None else None
+        if type(v) is int:  # the common case, checked without Decimal
+            lo, hi = plan.int_bounds[code]
+            problem = None if lo <= v <= hi else ("negative-number" if v < lo else "number-too-large")
+            u: int | None = v * scale
+        else:
+            problem = kind_problem(fmt, plan.kinds[code], v)
+            u = to_units(fmt, v)
+        if problem is not None:
+            problems[code] = problem
+            if kind_rules:
+                u = None
         if u is None:
             unknown.add(code)
         units[code] = u
     _derive(fmt, units)
-    return Evaluation(fmt, units, frozenset(blank), frozenset(unknown))
+    return Evaluation(fmt, units, frozenset(blank), frozenset(unknown), problems)
 
 
 def compute(fmt: ReportFormat, values: Mapping[str, Any]) -> dict[str, Number | None]:

@@ -15,12 +15,16 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import json
+import math
 import os
 import re
 import unicodedata
+import zipfile
+import zlib
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
+from xml.parsers import expat
 
 from . import settings
 from .errors import WorkbookError
@@ -150,11 +154,19 @@ def table_frame(fmt: ReportFormat, code: str, numbers: dict[str, Any]) -> pd.Dat
 
 
 def normalise_number(value: Any, kind: str) -> tuple[Any, str | None]:
-    """Turn a stored cell value into a number.
+    """Turn a stored cell value into a number, as Excel and WPS show it.
 
     Returns ``(number, note)``: ``note`` is ``None`` when the value was a
     proper number, a short Chinese description of the repair when text was
-    normalised, and the number is ``None`` when the text is not a number.
+    normalised, and the number is ``None`` when the value is not a number.
+
+    A stored number is read as the application displays it, to 15
+    significant digits: Excel keeps 17 (``78.459999999999994``) and keeps
+    pasted computed results as they are (``37.00000000000001``); users see
+    ``78.46`` and ``37``.  Then the format's rules apply: a count (or year)
+    that is a whole number is that ``int``; anything else is an exact
+    ``Decimal`` (the validator reports a count that is not whole and money
+    with more decimals than allowed).  No float arithmetic follows.
 
     >>> normalise_number("１２", "count")
     (12, '全角数字')
@@ -164,11 +176,19 @@ def normalise_number(value: Any, kind: str) -> tuple[Any, str | None]:
     (None, None)
     >>> normalise_number(0.1, "money")
     (Decimal('0.1'), None)
+    >>> normalise_number(78.459999999999994, "money"), normalise_number(37.00000000000001, "count")
+    ((Decimal('78.46'), None), (37, None))
     """
     if isinstance(value, bool):
         return None, None
-    if isinstance(value, (int, float)):
-        return _exact(Decimal(repr(float(value))) if isinstance(value, float) else Decimal(value), kind), None
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None, None
+        return _exact(Decimal(f"{value:.15g}"), kind), None
+    if isinstance(value, int):
+        return _exact(Decimal(value), kind), None
+    if isinstance(value, Decimal):
+        return (_exact(_displayed(value), kind), None) if value.is_finite() else (None, None)
     if not isinstance(value, str):
         return None, None
     notes = []
@@ -190,7 +210,7 @@ def normalise_number(value: Any, kind: str) -> tuple[Any, str | None]:
     if not _NUMBER.match(text):
         return None, None
     try:
-        d = Decimal(text)
+        d = _displayed(Decimal(text))
     except InvalidOperation:
         return None, None
     if not notes:
@@ -200,15 +220,31 @@ def normalise_number(value: Any, kind: str) -> tuple[Any, str | None]:
     return _exact(d, kind), "、".join(notes)
 
 
+_DISPLAY = Context(prec=15, rounding=ROUND_HALF_EVEN)
+
+
+def _displayed(d: Decimal) -> Decimal:
+    """``d`` to Excel's 15 significant digits (what a cell shows once the text becomes a number)."""
+    return d if len(d.as_tuple().digits) <= 15 else _DISPLAY.plus(d)
+
+
 def _exact(d: Decimal, kind: str) -> Any:
-    if kind in ("count", "year"):
-        return int(d) if d == d.to_integral_value() else float(d)
+    if kind in ("count", "year") and d == d.to_integral_value():
+        return int(d)
     return d.normalize() if d != 0 else Decimal(0)
 
 
 def _label_forms(lab: Any) -> frozenset[str]:
     """The normalised texts a label cell may carry: its label and older wordings (aliases)."""
     return frozenset(_norm_label(t) for t in (lab.text, *lab.aliases))
+
+
+def _plain(value: float) -> str:
+    """A stored number as a cell shows it in text (15 significant digits, no exponent, no ``.0``)."""
+    if not math.isfinite(value):
+        return str(value)
+    text = f"{value:.15g}"
+    return format(Decimal(text), "f") if "e" in text else text
 
 
 @functools.lru_cache(maxsize=4096)
@@ -226,7 +262,7 @@ def _text_value(raw: RawCell | None) -> str:
         return ""
     v = raw.value
     if isinstance(v, float):
-        return str(int(v)) if v.is_integer() else repr(v)
+        return _plain(v)
     if isinstance(v, bool):
         return "TRUE" if v else "FALSE"
     return str(v)
@@ -345,9 +381,15 @@ def read_workbook(path: str | os.PathLike[str]) -> FilledWorkbook:
         raise WorkbookError("too-large", "文件过大，内存不足以读取", path) from exc
     except RecursionError as exc:
         raise WorkbookError("corrupt-xml", "文件结构异常（嵌套过深）", path) from exc
-    except Exception as exc:  # last resort: a damaged file must end in a message, never a traceback
+    except _DAMAGED as exc:  # damage the package reader did not name more precisely
         raise WorkbookError("corrupt-file", f"文件内容已损坏，无法读取（{type(exc).__name__}: {exc}）",
                             path) from exc
+    # Anything else (KeyError, TypeError, ...) is a bug of this toolkit, not of
+    # the file: it propagates, so that tests and users see it.
+
+
+#: Exceptions that mean damaged bytes, not a bug of the reader.
+_DAMAGED = (zipfile.BadZipFile, zlib.error, expat.ExpatError, UnicodeDecodeError, EOFError)
 
 
 def _read(pkg: XlsxPackage) -> FilledWorkbook:
@@ -414,7 +456,7 @@ def _read(pkg: XlsxPackage) -> FilledWorkbook:
     for cell in fmt.cells.values():
         rc = raw.get(cell.sheet, {}).get((cell.row, cell.col))
         if cell.code.startswith("cover."):
-            cover[cell.code] = _read_cover(cell, rc, findings)
+            cover[cell.code] = _read_cover(cell, rc, findings, pkg.date1904)
         elif cell.kind == "text":
             prose[cell.code] = _read_text(cell, rc, findings)
         elif cell.role == "derived":
@@ -531,7 +573,7 @@ def _read_text(cell: Cell, rc: RawCell | None, findings: list[Finding]) -> str:
     return _text_value(rc)
 
 
-def _read_cover(cell: Cell, rc: RawCell | None, findings: list[Finding]) -> Any:
+def _read_cover(cell: Cell, rc: RawCell | None, findings: list[Finding], date1904: bool = False) -> Any:
     if cell.kind == "year":
         if rc is None or rc.value in (None, ""):
             return None
@@ -548,14 +590,15 @@ def _read_cover(cell: Cell, rc: RawCell | None, findings: list[Finding]) -> Any:
                                     (cell.ref,), actual=text, expected=num, codes=(cell.code,)))
         return num
     if rc is not None and rc.type == "n" and isinstance(rc.value, float) and cell.code == "cover.date":
-        return _serial_date(rc.value)
+        return _serial_date(rc.value, date1904)
     if rc is not None and rc.type == "d" and isinstance(rc.value, str):
         return rc.value[:10]
     return _read_text(cell, rc, findings).strip()
 
 
-def _serial_date(serial: float) -> str:
-    """An Excel date serial (1900 system) as ``YYYY-MM-DD``; other numbers as text."""
+def _serial_date(serial: float, date1904: bool = False) -> str:
+    """An Excel date serial as ``YYYY-MM-DD`` (1900 or 1904 date system); other numbers as text."""
     if 20000 < serial < 80000:
-        return (_dt.date(1899, 12, 30) + _dt.timedelta(days=int(serial))).isoformat()
-    return str(int(serial)) if serial.is_integer() else str(serial)
+        epoch = _dt.date(1904, 1, 1) if date1904 else _dt.date(1899, 12, 30)
+        return (epoch + _dt.timedelta(days=int(serial))).isoformat()
+    return _plain(serial)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from .findings import ERROR, WARNING, CheckReport, Finding
 from .format import ReportFormat
-from .numbers import Evaluation, fmt_number, kind_problem, plain_number
+from .numbers import Evaluation, fmt_number, plain_number
 from .reader import FilledWorkbook
 
 __all__ = ["validate", "validate_many", "carry_over_findings"]
@@ -96,14 +96,9 @@ def _cell_findings(wb: FilledWorkbook, ev: Evaluation, strict: bool) -> list[Fin
         "too-many-decimals": f"为 {{v}}，金额以万元为单位最多保留 {fmt.kinds['money'].decimals} 位小数。",
         "number-too-large": "为 {v}，超出合理范围（最大 {max}），请核对。",
     }
-    for code in fmt.input_codes:
+    for code, problem in ev.problems.items():
         v = wb.values.get(code)
-        if v is None or code in wb.invalid:
-            continue
         cell = fmt.cells[code]
-        problem = kind_problem(fmt, cell.kind, v)
-        if problem is None:
-            continue
         text = messages[problem].format(v=fmt_number(v), max=fmt_number(fmt.kinds[cell.kind].max))
         out.append(Finding(problem, ERROR, f"{cell.where}（{cell.ref}）{text}", (cell.ref,),
                            actual=v, codes=(code,)))

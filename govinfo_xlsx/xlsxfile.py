@@ -25,13 +25,15 @@ from __future__ import annotations
 
 import functools
 import os
+import posixpath
 import re
 import stat
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+from urllib.parse import unquote
 from xml.parsers import expat
 
 from . import settings
@@ -66,8 +68,7 @@ def _unescape(text: str) -> str:
     return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
 
 
-@dataclass(frozen=True)
-class RawCell:
+class RawCell(NamedTuple):
     """A cell as stored: ``value`` is str/float/bool/None, ``type`` the OOXML ``t``."""
 
     value: Any
@@ -85,6 +86,7 @@ class SheetData:
     dimension: str = ""
     merges: set[str] | None = None  # None when not read (sheet too large)
     max_row_seen: int = -1
+    fast: bool = False  # read by the fast path (calamine), not the XML parser
 
 
 class _Stop(Exception):
@@ -131,7 +133,12 @@ _BEFORE_MERGES = frozenset({"sheetCalcPr", "sheetProtection", "protectedRanges",
 
 
 class XlsxPackage:
-    """An opened, classified ``.xlsx`` file.  Use :func:`open_package`."""
+    """An opened, classified ``.xlsx`` file.  Use :func:`open_package`.
+
+    The workbook part, its sheets, shared strings and styles are found through
+    the package relationships (``_rels/.rels`` -> officeDocument -> its
+    ``.rels``), so a package that stores them under other part names reads.
+    """
 
     def __init__(self, path: Path, zf: zipfile.ZipFile) -> None:
         self.path = path
@@ -139,6 +146,11 @@ class XlsxPackage:
         self.sheets: list[tuple[str, str, str]] = []  # (name, part path, state)
         self.defined_names: dict[str, str] = {}
         self.workbook_protected = False
+        #: Dates count from 1904-01-01 (``<workbookPr date1904="1"/>``, set by old Mac Excel).
+        self.date1904 = False
+        self.workbook_part = "xl/workbook.xml"
+        self.shared_strings_part: str | None = None
+        self.styles_part: str | None = None
         self._shared: list[str] | None = None
         self._cal: Any = None
         self._shared_plain: bool | None = None
@@ -184,6 +196,8 @@ class XlsxPackage:
             return self.zf.read(info)
         except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error) as exc:
             raise self._fail("corrupt-zip", f"压缩包已损坏（{name}：{exc}）") from exc
+        except NotImplementedError as exc:  # a compression method zipfile cannot inflate
+            raise self._fail("corrupt-zip", f"{name} 使用了不支持的压缩方式（{exc}），请在 Excel/WPS 中重新保存") from exc
         except RuntimeError as exc:  # encrypted member
             raise self._fail("encrypted", "工作簿设置了密码，请在 Excel/WPS 中取消密码后另存为 .xlsx") from exc
 
@@ -201,19 +215,42 @@ class XlsxPackage:
         except expat.ExpatError as exc:
             raise self._fail("corrupt-xml", f"{what} 的 XML 已损坏（{exc}）") from exc
 
-    # ---- workbook.xml ------------------------------------------------------
+    # ---- relationships and workbook.xml --------------------------------------
+
+    def _rels(self, source: str, required: bool) -> dict[str, tuple[str, str]]:
+        """The relationships of part ``source`` (``""``: the package's): id -> (type, target part)."""
+        folder, name = posixpath.split(source)
+        rels_name = posixpath.join(folder, "_rels", name + ".rels")
+        data = self._read_small(rels_name, required=required, limit=settings.MAX_WORKBOOK_PART_BYTES)
+        out: dict[str, tuple[str, str]] = {}
+
+        def start(tag: str, attrs: dict[str, str]) -> None:
+            if _local(tag) == "Relationship" and attrs.get("TargetMode") != "External":
+                out[attrs.get("Id", "")] = (attrs.get("Type", ""), _resolve(folder, attrs.get("Target", "")))
+
+        if data is not None:
+            self._parse(data, start, rels_name)
+        return out
 
     def _read_workbook(self) -> None:
-        rels: dict[str, str] = {}
-        rels_data = self._read_small("xl/_rels/workbook.xml.rels", limit=settings.MAX_WORKBOOK_PART_BYTES)
-
-        def rel_start(name: str, attrs: dict[str, str]) -> None:
-            if _local(name) == "Relationship":
-                rels[attrs.get("Id", "")] = attrs.get("Target", "")
-
-        self._parse(rels_data or b"", rel_start, "xl/_rels/workbook.xml.rels")
-        data = self._read_small("xl/workbook.xml", limit=settings.MAX_WORKBOOK_PART_BYTES) or b""
-        if FAST_PATH and self._fast_workbook(data, rels):
+        # Excel's part names (xl/workbook.xml, xl/worksheets/sheet1.xml) are only
+        # a convention: other writers choose their own, and the relationships say
+        # which part is which.
+        office = [t for typ, t in self._rels("", required=False).values() if typ.endswith("/officeDocument")]
+        if office:
+            self.workbook_part = office[0]
+        elif self._member(self.workbook_part) is None:
+            raise self._fail("not-xlsx", "文件中缺少 _rels/.rels（或其中没有指向工作簿的关系），不是有效的 Excel 工作簿")
+        rels = self._rels(self.workbook_part, required=True)
+        by_id = {rid: target for rid, (_, target) in rels.items()}
+        for typ, target in rels.values():
+            if typ.endswith("/sharedStrings") and self.shared_strings_part is None:
+                self.shared_strings_part = target
+            elif typ.endswith("/styles") and self.styles_part is None:
+                self.styles_part = target
+        what = self.workbook_part
+        data = self._read_small(what, limit=settings.MAX_WORKBOOK_PART_BYTES) or b""
+        if FAST_PATH and self._fast_workbook(data, by_id):
             return
         sheets: list[tuple[str, str, str]] = []
         names: dict[str, str] = {}
@@ -223,12 +260,14 @@ class XlsxPackage:
             tag = _local(name)
             if tag == "sheet":
                 rid = next((v for k, v in attrs.items() if _local(k) == "id"), "")
-                sheets.append((attrs.get("name", ""), _part(rels.get(rid, "")), attrs.get("state", "visible")))
+                sheets.append((attrs.get("name", ""), by_id.get(rid, ""), attrs.get("state", "visible")))
             elif tag == "definedName":
                 state["name"] = attrs.get("name", "") if "localSheetId" not in attrs else None
                 state["buf"] = []
             elif tag == "workbookProtection":
                 self.workbook_protected = attrs.get("lockStructure") in ("1", "true")
+            elif tag == "workbookPr":
+                self.date1904 = attrs.get("date1904") in ("1", "true")
 
         def text(data: str) -> None:
             if state["name"] is not None:
@@ -239,32 +278,36 @@ class XlsxPackage:
                 names[state["name"]] = "".join(state["buf"])
                 state["name"] = None
 
-        self._parse(data or b"", start, "xl/workbook.xml", end, text)
+        self._parse(data, start, what, end, text)
         self.sheets = sheets
         self.defined_names = names
 
     def _fast_workbook(self, data: bytes, rels: dict[str, str]) -> bool:
         """Sheets and defined names of workbook.xml with regular expressions; False if unusual."""
-        if b"<!DOCTYPE" in data[:4096] or b"<workbook" not in data[:4096]:
-            return False
-        sheets = []
-        for m in _SHEET_RE.finditer(data):
-            attrs = dict(_ATTR_RE.findall(m.group(1)))
-            rid = next((v for k, v in attrs.items() if k.endswith(b":id")), b"").decode("utf-8")
-            name = _xml_text(attrs.get(b"name", b""))
-            state = attrs.get(b"state", b"visible").decode("ascii", "replace")
-            sheets.append((name, _part(rels.get(rid, "")), state))
-        names = {}
-        found = 0
-        for raw_attrs, text in _DEFNAME_RE.findall(data):
-            found += 1
-            attrs = dict(_ATTR_RE.findall(raw_attrs))
-            if b"localSheetId" not in attrs and b"name" in attrs:  # workbook-level names only
-                names[_xml_text(attrs[b"name"])] = _xml_text(text)
-        if not sheets or len(sheets) != data.count(b"<sheet ") or found != data.count(b"<definedName "):
+        if b"<!DOCTYPE" in data[:4096] or b"<workbook" not in data[:4096] or _UNUSUAL_XML.search(data):
+            return False  # a DTD, a prefixed namespace, comments, single quotes: the XML parser reads it
+        try:
+            text = data.decode("utf-8")
+            sheets = []
+            for m in _SHEET_RE.finditer(text):
+                attrs = dict(_ATTR_RE.findall(m.group(1)))
+                rid = next((v for k, v in attrs.items() if k.endswith(":id")), "")
+                sheets.append((_xml_text(attrs.get("name", "")), rels.get(rid, ""), attrs.get("state", "visible")))
+            names = {}
+            found = 0
+            for attrs_text, value in _DEFNAME_RE.findall(text):
+                found += 1
+                name = _NAME_ATTR_RE.search(attrs_text)
+                if name and "localSheetId" not in attrs_text:  # workbook-level names only
+                    names[_xml_text(name.group(1))] = _xml_text(value)
+        except (UnicodeDecodeError, ValueError, OverflowError):  # bad bytes or character references:
+            return False  # the XML parser says where
+        if not sheets or len(sheets) != text.count("<sheet ") or found != text.count("<definedName "):
             return False
         self.sheets, self.defined_names = sheets, names
-        self.workbook_protected = b'lockStructure="1"' in data or b'lockStructure="true"' in data
+        self.workbook_protected = 'lockStructure="1"' in text or 'lockStructure="true"' in text
+        pr = _WORKBOOK_PR_RE.search(text)
+        self.date1904 = bool(pr and _DATE1904_RE.search(pr.group(0)))
         return True
 
     # ---- shared strings ----------------------------------------------------
@@ -273,10 +316,10 @@ class XlsxPackage:
         """The shared strings table, parsed once."""
         if self._shared is not None:
             return self._shared
-        info = self._member("xl/sharedStrings.xml")
+        part = self.shared_strings_part
         out: list[str] = []
-        if info is not None:
-            data = self._read_small(info.filename) or b""
+        if part is not None and self._member(part) is not None:
+            data = self._read_small(part) or b""
             st: dict[str, Any] = {"buf": None, "in_t": False, "skip": 0}
 
             def start(name: str, attrs: dict[str, str]) -> None:
@@ -304,7 +347,7 @@ class XlsxPackage:
                 if st["in_t"]:
                     st["buf"].append(data)
 
-            self._parse(data, start, "xl/sharedStrings.xml", end, text)
+            self._parse(data, start, part, end, text)
         self._shared = out
         return out
 
@@ -312,65 +355,100 @@ class XlsxPackage:
 
     def _calamine(self) -> Any:
         if self._cal is None:
-            try:
-                from python_calamine import CalamineWorkbook
+            self._cal = False
+            # calamine finds the shared strings at Excel's part name only (it would
+            # read none, or another part's, under any other name).
+            strings = self.shared_strings_part
+            conventional = self.workbook_part == "xl/workbook.xml" and (
+                strings == "xl/sharedStrings.xml" or (strings is None and self._member("xl/sharedStrings.xml") is None))
+            if conventional:
+                try:
+                    from python_calamine import CalamineError, CalamineWorkbook
 
-                self._cal = CalamineWorkbook.from_path(str(self.path))
-            except Exception:  # calamine refuses what expat may still read precisely
-                self._cal = False
+                    self._cal = CalamineWorkbook.from_path(str(self.path))
+                except (CalamineError, OSError, ValueError, UnicodeError):
+                    pass  # calamine refuses what expat may still read precisely
         return self._cal
 
     def _fast_sheet(self, sd: SheetData, info: zipfile.ZipInfo, max_row: int, max_col: int) -> bool:
         raw = self._read_small(info.filename) or b""
-        start = raw.find(b"<sheetData")
-        end = raw.find(b"</sheetData>")
+        root = _ROOT_RE.search(raw, 0, 4096)
         # A DTD can only stand in the prolog, before the root element.
-        if start < 0 or end < 0 or b"<!DOCTYPE" in raw[: raw.find(b"<", raw.find(b"?>") + 1) + 9] \
-                or not self._plain_shared():
+        if root is None or b"<!" in raw[: root.start()]:
+            return False
+        pat = _patterns(root.group(1) or b"")
+        start = raw.find(pat.open)
+        end = raw.find(pat.close, start)
+        if start < 0 or end < 0:
+            return False
+        data = raw[start:end]
+        if _UNUSUAL_XML.search(data) or not self._plain_shared():
             return False
         cal = self._calamine()
         if not cal:
             return False
+        from python_calamine import CalamineError
+
         try:
             grid = cal.get_sheet_by_name(sd.name).to_python(skip_empty_area=False)
-        except Exception:
+        except (CalamineError, ValueError, UnicodeError):
             return False
         cells = sd.cells
         for r, row in enumerate(grid[: max_row + 1]):
             for c, v in enumerate(row[: max_col + 1]):
-                if v is None or v == "":
-                    continue
-                value, t = _calamine_value(v)
-                cells[(r, c)] = RawCell(value, t, False)
+                cls = v.__class__
+                if cls is float:
+                    cells[(r, c)] = RawCell(v, "n", False)
+                elif cls is str:
+                    if v:
+                        cells[(r, c)] = RawCell(v, "s", False)
+                elif v is not None:
+                    value, t = _calamine_value(v)
+                    cells[(r, c)] = RawCell(value, t, False)
         sd.max_row_seen = len(grid) - 1
-        data = raw[start:end]
-        for ref in _FORMULA_CELL.findall(data):
-            r, c = parse_ref(ref.decode("ascii"))
-            if r <= max_row and c <= max_col:
-                old = cells.get((r, c))
+        # calamine gives cached values only: which cells hold a formula or an
+        # error value is read from the XML (and a cell without ``r`` sits
+        # where its order puts it).
+        positions: dict[int, tuple[int, int]] | None = None
+        marks: list[tuple[int, int, bytes | None]] = [(m.start(), 0, None) for m in pat.formula.finditer(data)]
+        if b'"e"' in data:
+            marks.extend((m.start(), 1, m.group(2) or b"") for m in pat.error.finditer(data))
+        for offset, _, error in sorted(marks):  # a formula cell's error after its formula
+            tag = data[offset: data.index(b">", offset)]
+            ref = _R_ATTR.search(tag)
+            if ref is None:
+                if positions is None:
+                    positions = _positions(data, pat)
+                r, c = positions[offset]
+            else:
+                try:
+                    r, c = parse_ref(ref.group(1).decode("ascii"))
+                except (ValueError, UnicodeDecodeError):
+                    return False  # a malformed reference: the XML parser reports it
+            if r > max_row or c > max_col:
+                continue
+            old = cells.get((r, c))
+            if error is None:
                 cells[(r, c)] = RawCell(old.value if old else None, old.type if old else "n", True)
-        for pattern in (_ERROR_CELL, _ERROR_CELL_2) if b't="e"' in data else ():
-            for ref, val in pattern.findall(data):
-                r, c = parse_ref(ref.decode("ascii"))
-                if r <= max_row and c <= max_col:
-                    old = cells.get((r, c))
-                    cells[(r, c)] = RawCell(val.decode("utf-8", "replace") or "#N/A", "e", bool(old and old.formula))
-        m = _DIM_RE.search(raw, 0, 4096)
-        if m:
-            sd.dimension = m.group(1).decode("ascii", "replace")
-        sd.merges = {x.decode("ascii", "replace") for x in _MERGE_RE.findall(raw, end)}
+            else:
+                cells[(r, c)] = RawCell(error.decode("utf-8", "replace") or "#N/A", "e", bool(old and old.formula))
+        dim = pat.dimension.search(raw, 0, start)
+        if dim:
+            sd.dimension = dim.group(1).decode("ascii", "replace")
+        sd.merges = {x.decode("ascii", "replace") for x in pat.merge.findall(raw, end)}
+        sd.fast = True
         return True
 
     def _plain_shared(self) -> bool:
         """The shared strings part (read by calamine) has no DTD: checked once."""
         if self._shared_plain is None:
-            info = self._member("xl/sharedStrings.xml")
-            if info is None:
+            part = self.shared_strings_part
+            if part is None or self._member(part) is None:
                 self._shared_plain = True
             else:
-                data = self._read_small(info.filename) or b""
+                data = self._read_small(part) or b""
                 if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data:
-                    raise self._fail("xml-attack", "xl/sharedStrings.xml 含有 DTD/实体声明，出于安全原因拒绝读取")
+                    raise self._fail("xml-attack", f"{part} 含有 DTD/实体声明，出于安全原因拒绝读取")
                 self._shared_plain = True
         return self._shared_plain
 
@@ -384,10 +462,10 @@ class XlsxPackage:
         if entry is None:
             raise KeyError(name)
         _, part, state = entry
-        info = self._member(part)
+        info = self._member(part) if part else None
         sd = SheetData(name=name, state=state)
         if info is None:
-            raise self._fail("corrupt-zip", f"工作表“{name}”的数据（{part}）缺失")
+            raise self._fail("corrupt-zip", f"工作表“{name}”的数据（{part or '工作簿关系中没有此工作表'}）缺失")
         if FAST_PATH and info.file_size <= settings.FAST_PARSE_BYTES and self._fast_sheet(sd, info, max_row, max_col):
             return sd
         sd.cells.clear()
@@ -487,17 +565,20 @@ class XlsxPackage:
             raise self._fail("corrupt-xml", f"工作表“{name}”的 XML 已损坏（{exc}）") from exc
         except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
             raise self._fail("corrupt-zip", f"压缩包已损坏（工作表“{name}”：{exc}）") from exc
+        except NotImplementedError as exc:
+            raise self._fail("corrupt-zip", f"工作表“{name}”使用了不支持的压缩方式（{exc}），请在 Excel/WPS 中重新保存") from exc
         except RuntimeError as exc:
             raise self._fail("encrypted", "工作簿设置了密码，请取消密码后另存为 .xlsx") from exc
-        except ValueError as exc:  # a malformed cell reference, or zlib data error
-            raise self._fail("corrupt-xml", f"工作表“{name}”的数据已损坏（{exc}）") from exc
+        except ValueError as exc:  # a malformed cell reference (parse_ref)
+            raise self._fail("corrupt-xml", f"工作表“{name}”的数据已损坏（单元格地址 {exc} 无效）") from exc
         return sd
 
 
-def _part(target: str) -> str:
-    """The zip member of a relationship target of xl/workbook.xml."""
-    part = target.lstrip("/") if target.startswith("/") else "xl/" + target
-    return os.path.normpath(part).replace(os.sep, "/")
+def _resolve(folder: str, target: str) -> str:
+    """The zip member a relationship target names: absolute (``/xl/a.xml``) or relative to the source's folder."""
+    target = unquote(target.replace("\\", "/"))
+    part = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
+    return posixpath.normpath(part).lstrip("/") if part else ""
 
 
 # ---------------------------------------------------------------------------
@@ -505,35 +586,81 @@ def _part(target: str) -> str:
 # regular-expression pass over the same part finds what calamine cannot say:
 # which cells hold a formula or an error, the merged ranges and the
 # dimension.  It is used for parts of template size; anything unusual (a
-# DTD, a calamine failure) falls back to the expat parser, which is the
-# reference: tests read every fixture both ways and compare.
+# DTD, comments, CDATA, single-quoted attributes, a calamine failure) falls
+# back to the expat parser, which is the reference: tests read every fixture
+# both ways and compare.
 
 #: Set to False to always use the expat parser (tests compare both).
 FAST_PATH = True
 
-_FORMULA_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*>\s*<f\b')
-_ERROR_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*?\bt="e"[^>]*>(?:<f\b[^>]*(?:/>|>[^<]*</f>))?'
-                         rb'(?:<v>([^<]*)</v>)?')
-_ERROR_CELL_2 = re.compile(rb'<c\b[^>]*?\bt="e"[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*>(?:<f\b[^>]*(?:/>|>[^<]*</f>))?'
-                           rb'(?:<v>([^<]*)</v>)?')
-_SHEET_RE = re.compile(rb"<sheet\b([^>]*)/>")
-_ATTR_RE = re.compile(rb'([\w:]+)="([^"]*)"')
-_DEFNAME_RE = re.compile(rb"<definedName\b([^>]*)>([^<]*)</definedName>")
+# XML the regular expressions do not read: the parser does.
+_UNUSUAL_XML = re.compile(rb"<!--|<!\[CDATA\[|\w='")
+_ROOT_RE = re.compile(rb"<(?:([A-Za-z_][\w.-]*):)?worksheet\b")
+_R_ATTR = re.compile(rb'\sr="([^"]*)"')
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    open: bytes
+    close: bytes
+    formula: re.Pattern[bytes]
+    error: re.Pattern[bytes]
+    row_or_cell: re.Pattern[bytes]
+    dimension: re.Pattern[bytes]
+    merge: re.Pattern[bytes]
+
+
+@functools.lru_cache(maxsize=8)
+def _patterns(prefix: bytes) -> _Patterns:
+    """The fast path's expressions for the sheet's element prefix (``x:`` from the Open XML SDK; usually none)."""
+    p = re.escape(prefix + b":") if prefix else b""
+    return _Patterns(
+        open=b"<" + (prefix + b":" if prefix else b"") + b"sheetData",
+        close=b"</" + (prefix + b":" if prefix else b"") + b"sheetData>",
+        formula=re.compile(rb"<" + p + rb"c\b[^>]*(?<!/)>\s*<" + p + rb"f\b"),
+        error=re.compile(rb"<" + p + rb"c\b([^>]*?\bt=\"e\"[^>]*)>(?:<" + p + rb"f\b[^>]*(?:/>|>[^<]*</" + p
+                         + rb"f>))?(?:<" + p + rb"v>([^<]*)</" + p + rb"v>)?"),
+        row_or_cell=re.compile(rb"<" + p + rb"(row|c)\b([^>]*)>"),
+        dimension=re.compile(rb"<" + p + rb"dimension\b[^>]*?\bref=\"([^\"]+)\""),
+        merge=re.compile(rb"<" + p + rb"mergeCell\b[^>]*?\bref=\"([^\"]+)\""),
+    )
+
+
+def _positions(data: bytes, pat: _Patterns) -> dict[int, tuple[int, int]]:
+    """The (row, column) of every cell by its offset, for sheets whose cells omit ``r`` (legal OOXML).
+
+    The same rule as the XML parser's: a row without ``r`` follows the previous
+    row, a cell without ``r`` the previous cell of its row.
+    """
+    out: dict[int, tuple[int, int]] = {}
+    row, col = -1, -1
+    for m in pat.row_or_cell.finditer(data):
+        ref = _R_ATTR.search(m.group(2))
+        if m.group(1) == b"row":
+            row = int(ref.group(1)) - 1 if ref and ref.group(1).isdigit() else row + 1
+            col = -1
+        else:
+            r, col = parse_ref(ref.group(1).decode("ascii")) if ref else (row, col + 1)
+            out[m.start()] = (r, col)
+    return out
+
+
+_SHEET_RE = re.compile(r"<sheet\b([^>]*)/>")
+_ATTR_RE = re.compile(r'([\w:]+)="([^"]*)"')
+_DEFNAME_RE = re.compile(r"<definedName\b([^>]*)>([^<]*)</definedName>")
+_NAME_ATTR_RE = re.compile(r'\bname="([^"]*)"')
+_WORKBOOK_PR_RE = re.compile(r"<workbookPr\b[^>]*>")
+_DATE1904_RE = re.compile(r'\bdate1904="(?:1|true)"')
 _ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|lt|gt|amp|quot|apos);")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 
 
-def _xml_text(raw: bytes) -> str:
-    """Decode XML text or attribute bytes, resolving the predefined and numeric entities."""
-    text = raw.decode("utf-8")
+def _xml_text(text: str) -> str:
+    """XML text or an attribute value, with the predefined and numeric entities resolved."""
     if "&" not in text:
         return text
     return _ENTITY.sub(lambda m: chr(int(m.group(1)[2:], 16)) if m.group(1)[:2] in ("#x", "#X")
                        else chr(int(m.group(1)[1:])) if m.group(1)[0] == "#" else _NAMED[m.group(1)], text)
-
-
-_MERGE_RE = re.compile(rb'<mergeCell\s+ref="([^"]+)"')
-_DIM_RE = re.compile(rb'<dimension\s+ref="([^"]+)"')
 
 
 def _calamine_value(v: Any) -> tuple[Any, str]:

@@ -240,3 +240,158 @@ def test_split_merges_reorder_and_unprotected_sheets_still_read(tmp_path, fmt):
     assert {("merge-split", "warning"), ("sheet-order", "warning"), ("value-outside-input", "error")} <= rules
     stray = next(f for f in got.findings if f.rule == "value-outside-input")
     assert stray.cells == (f"{t2}!{openpyxl.utils.get_column_letter(licence.col + 2)}{licence.row + 1}",)
+
+
+# ---------------------------------------------------------------------------
+# Numbers as Excel and WPS show them; workbooks in other writers' conventions.
+
+
+@pytest.mark.parametrize("stored, kind, expected", [
+    (37.00000000000001, "count", 37),  # a pasted computed result: Excel shows 37
+    (36.99999999999999, "count", 37),
+    (78.459999999999994, "money", Decimal("78.46")),  # Excel writes 17 significant digits
+    (0.30000000000000004, "money", Decimal("0.3")),
+    (12.345600000000001, "money", Decimal("12.3456")),
+    (0.12345, "money", Decimal("0.12345")),  # more decimals than allowed: kept exactly, the validator says so
+    (3.5, "count", Decimal("3.5")),  # not a whole count: exact, never a float
+    (2024.0000000000002, "year", 2024),
+    (1e20, "count", 10**20),
+    (float("inf"), "count", None),
+    ("37.00000000000001", "count", 37),
+    ("78.459999999999994", "money", Decimal("78.46")),
+])
+def test_numbers_read_as_excel_shows_them(stored, kind, expected):
+    from govinfo_xlsx.reader import normalise_number
+
+    got, _ = normalise_number(stored, kind)
+    assert (type(got), got) == (type(expected), expected)
+
+
+def test_money_with_too_many_decimals_is_a_located_error(tmp_path, fmt, template_path):
+    code = "t2.r6.c1"
+    p = fill_openpyxl(template_path, tmp_path / "m.xlsx", fmt, {code: 0.12345})
+    wb = read_workbook(p)
+    assert wb.values[code] == Decimal("0.12345")
+    errs = [(f.rule, f.cells, f.actual) for f in validate(wb).errors]
+    assert errs == [("too-many-decimals", (fmt.cells[code].ref,), Decimal("0.12345"))]
+
+
+@pytest.fixture(scope="module")
+def conventional(tmp_path_factory, fmt):
+    """A filled workbook whose numbers hit the awkward doubles: 37, 78.46, 12.3456, 0.3."""
+    vals = consistent_values(fmt, seed=13)
+    vals["t2.r6.c1"] = Decimal("78.46")
+    vals["t2.r1.c1"] = 37
+    p = write_filled(tmp_path_factory.mktemp("conv") / "src.xlsx", fmt, vals,
+                     prose={c: f"{fmt.cells[c].label}的内容。" for c in fmt.prose_cells})
+    return p, vals
+
+
+CONVENTIONS = {
+    "cells-without-r": {"drop_r": True},
+    "r-only-after-gaps": {"drop_r": "implied"},
+    "prefixed-namespace": {"prefix": True},
+    "date-1904": {"date1904": True},
+    "renamed-parts": {"rename": True},
+    "17-digit-doubles": {"long_doubles": True},
+    "pasted-near-integers": {"near_integers": True},
+    "all-at-once": {"drop_r": True, "prefix": True, "date1904": True, "rename": True, "long_doubles": True,
+                    "near_integers": True},
+    "all-but-renamed": {"drop_r": "implied", "prefix": True, "date1904": True, "long_doubles": True,
+                        "near_integers": True},
+}
+
+
+def _typed(values):
+    return {k: (type(v).__name__, v) for k, v in values.items()}
+
+
+@pytest.mark.parametrize("name", sorted(CONVENTIONS))
+def test_other_writers_conventions_read_exactly_on_both_paths(conventional, tmp_path, fmt, name):
+    from govinfo_xlsx import xlsxfile
+
+    from . import corpus
+
+    src, vals = conventional
+    p = corpus.rewrite_conventions(src, tmp_path / f"{name}.xlsx", fmt, **CONVENTIONS[name])
+    ref = read_workbook(src)
+    assert ref.findings == [] and validate(ref).findings == []
+    assert ref.cached["t3.r01.c7"] == sum(vals[f"t3.r01.c{i}"] for i in range(1, 7))
+    for fast in (True, False):
+        xlsxfile.FAST_PATH = fast
+        try:
+            wb = read_workbook(p)
+        finally:
+            xlsxfile.FAST_PATH = True
+        assert _typed(wb.values) == _typed(vals), (name, fast)
+        assert _typed(wb.cached) == _typed(ref.cached), (name, fast)
+        assert (wb.overwritten, wb.invalid) == (frozenset(), frozenset()), (name, fast)
+        assert (wb.cover, wb.prose, wb.meta) == (ref.cover, ref.prose, ref.meta), (name, fast)
+        assert wb.cover["cover.date"] == "2025-01-15" and wb.year == 2024
+        assert wb.findings == [] and validate(wb).findings == [], (name, fast)
+
+
+@pytest.mark.parametrize("name", ["cells-without-r", "r-only-after-gaps", "prefixed-namespace", "all-but-renamed"])
+def test_fast_path_reads_other_conventions_itself_with_formulas(conventional, tmp_path, fmt, name):
+    """The fast path does not merely fall back: it reads these, formulas included, at the right cells."""
+    from govinfo_xlsx.xlsxfile import open_package
+
+    from . import corpus
+
+    src, vals = conventional
+    p = corpus.rewrite_conventions(src, tmp_path / f"{name}.xlsx", fmt, **CONVENTIONS[name])
+    t3 = fmt.table("t3")
+    with open_package(p) as pkg:
+        sd = pkg.read_sheet(t3.sheet, 40, 12)
+    assert sd.fast
+    for code in fmt.derived_codes:
+        c = fmt.cells[code]
+        if c.sheet == t3.sheet:
+            assert sd.cells[(c.row, c.col)].formula, code
+    c = fmt.cells["t3.r01.c1"]
+    got = sd.cells[(c.row, c.col)]
+    assert (got.value, got.type, got.formula) == (pytest.approx(vals["t3.r01.c1"], rel=1e-15), "n", False)
+
+
+def test_error_values_and_typed_formulas_without_r_on_the_fast_path(tmp_path, fmt, template_path):
+    """A cell without ``r`` holding an error value or a typed formula is found where its order puts it."""
+    import re
+
+    from . import corpus
+
+    vals = consistent_values(fmt, seed=17)
+    base = write_filled(tmp_path / "b.xlsx", fmt, vals)
+    err, typed = fmt.cells["t3.r06.c3"], fmt.cells["t3.r07.c2"]
+    part = corpus.sheet_part(base, err.sheet)
+
+    def edit(name, data):
+        if name != part:
+            return data
+        data = re.sub(rb'<c r="' + err.address.encode() + rb'"([^>]*?)>.*?</c>',
+                      rb'<c r="' + err.address.encode() + rb'"\1 t="e"><v>#DIV/0!</v></c>', data, count=1)
+        return re.sub(rb'<c r="' + typed.address.encode() + rb'"([^>]*?)>.*?</c>',
+                      rb'<c r="' + typed.address.encode() + rb'"\1><f>2+3</f><v>5</v></c>', data, count=1)
+
+    odd = corpus.rewrite_zip(base, tmp_path / "odd.xlsx", edit)
+    for conv in ({"drop_r": True}, {"drop_r": True, "prefix": True}):
+        p = corpus.rewrite_conventions(odd, tmp_path / "c.xlsx", fmt, **conv)
+        fast, slow = _both_ways(p)
+        assert fast == slow
+        got = {(f.rule, f.severity, f.cells) for f in fast[-1]}
+        assert got == {("error-value", "error", (err.ref,)), ("formula-in-input", "warning", (typed.ref,))}
+        assert fast[0][typed.code] == 5
+
+
+def test_a_package_without_workbook_relationships_names_what_is_missing(tmp_path, fmt, template_path):
+    from . import corpus
+
+    p = corpus.rewrite_zip(template_path, tmp_path / "r.xlsx",
+                           lambda n, b: None if n in ("_rels/.rels", "xl/_rels/workbook.xml.rels") else b)
+    with pytest.raises(WorkbookError) as ei:
+        read_workbook(p)
+    assert ei.value.reason == "not-xlsx" and "xl/_rels/workbook.xml.rels" in str(ei.value)
+    q = corpus.rewrite_conventions(template_path, tmp_path / "q.xlsx", fmt, rename=True)
+    q2 = corpus.rewrite_zip(q, tmp_path / "q2.xlsx", lambda n, b: None if n == "_rels/.rels" else b)
+    with pytest.raises(WorkbookError) as ei:
+        read_workbook(q2)
+    assert ei.value.reason == "not-xlsx" and "_rels/.rels" in str(ei.value)
