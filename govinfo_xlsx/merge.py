@@ -108,6 +108,14 @@ def _documents() -> Any:
     return documents if hasattr(documents, "read_document") else None
 
 
+def _is_document(path: str | os.PathLike[str]) -> bool:
+    """A report (Word/PDF/web page) rather than a workbook: the document reader decides when installed."""
+    docs = _documents()
+    if docs is not None and hasattr(docs, "is_document"):
+        return bool(docs.is_document(path))
+    return Path(path).suffix.lower() in DOCUMENT_SUFFIXES
+
+
 def _legacy_members(wb: FilledWorkbook) -> tuple[str, ...]:
     """Members of a roll-up written before roll-ups were marked: its cover note "汇总 N 个单位：A、B"."""
     note = str(wb.cover.get("cover.note") or "")
@@ -128,7 +136,7 @@ def _read_chunk(args: tuple[list[str], int | None]) -> list[UnitRecord]:
     index: list[int] = []
     docs = _documents()
     for p in paths:
-        is_doc = Path(p).suffix.lower() in DOCUMENT_SUFFIXES
+        is_doc = _is_document(p)
         try:
             if is_doc:
                 if docs is None:
@@ -215,7 +223,7 @@ def collect_inputs(inputs: Sequence[str | os.PathLike[str]], exclude: Sequence[s
             skipped.append(UnitRecord(str(p), "skipped", "操作系统生成的文件", kind="other"))
         elif suffix in _ARCHIVES:
             skipped.append(UnitRecord(str(p), "not-workbook", "压缩包：请解压后把其中的工作簿放入汇总文件夹", kind="other"))
-        elif explicit or suffix in WORKBOOK_SUFFIXES or suffix in DOCUMENT_SUFFIXES:
+        elif explicit or suffix in WORKBOOK_SUFFIXES or _is_document(p):
             files.append(str(p))
         else:
             skipped.append(UnitRecord(str(p), "not-workbook", f"不是工作簿（{suffix or '无扩展名'} 文件），未读取",
