@@ -374,7 +374,7 @@ class MergeResult:
         lines = [f"汇总单位：{self.org or '（未指定）'}　报告年度：{self.year or '（未确定）'}",
                  f"共 {len(self.units)} 个文件：已汇总 {len(self.merged)} 个，未汇总 {len(self.excluded)} 个。",
                  self.completeness_text() + "。"]
-        partial = [u for u in self.merged if u.blank or u.note]
+        partial = [u for u in self.merged if u.blank or u.note or u.kind == "document"]
         if partial:
             lines.append("")
             lines.append("已汇总但需注意：")

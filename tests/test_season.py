@@ -244,3 +244,22 @@ def test_batch_templates_and_check(tmp_path, fmt, capsys):
 def test_write_templates_refuses_bad_roster(tmp_path):
     with pytest.raises(ValueError, match="名单文件"):
         write_templates(tmp_path / "无.csv", tmp_path / "out")
+
+
+def test_reports_sent_as_word_are_read_and_compared(tmp_path, fmt):
+    """A unit that sent only its Word report is imported; one that sent both is counted from its workbook."""
+    pytest.importorskip("govinfo_xlsx.documents")
+    from .docmaker import fill_form, sample_values
+
+    va, vb = sample_values(fmt, seed=3), sample_values(fmt, seed=4)
+    write_filled(tmp_path / "甲县.xlsx", fmt, va, org="甲县人民政府")
+    fill_form(fmt, va, tmp_path / "甲县报告.docx", org="甲县人民政府", year=2024)
+    fill_form(fmt, vb, tmp_path / "乙县报告.docx", org="乙县人民政府", year=2024)
+    res = merge([tmp_path], tmp_path / "out" / "市.xlsx", org="市", jobs=1)
+    st = {Path(u.path).name: u for u in res.units}
+    assert st["甲县.xlsx"].status == "merged"
+    assert st["甲县报告.docx"].status == "compared" and "一致" in st["甲县报告.docx"].reason
+    assert st["乙县报告.docx"].status == "merged" and st["乙县报告.docx"].status_key() == "imported"
+    assert res.totals["t3.r01.c7"] == expected_totals(fmt, va)["t3.r01.c7"] + expected_totals(fmt, vb)["t3.r01.c7"]
+    rows = _sheet_rows(tmp_path / "out" / "市.xlsx", "报送情况")
+    assert any(r[1] == "乙县人民政府" and r[2] == "已汇总（由 Word/PDF 导入）" for r in rows)
