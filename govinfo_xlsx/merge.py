@@ -803,7 +803,7 @@ def rollup_scope_section(result: MergeResult) -> Any:
     """The roll-up report's first section: how complete the sum is, so a partial sum never reads as the whole."""
     from .report import Part, Section
 
-    paras = [f"本报告数据由 {result.org} 汇总所属单位报送的工作簿生成。{result.completeness_text()}。"]
+    paras = [f"本报告数据由{result.org}汇总所属单位报送的工作簿生成。{result.completeness_text()}。"]
     if result.not_included:
         paras.append(result.not_included_text() + "。以上单位的数据未计入本报告的各项数字。")
     return Section("汇总范围说明", parts=[Part(None, paras)])

@@ -299,6 +299,9 @@ class _SheetWriter:
         _write_labels(ws, sl.labels, st)
         for cell in sl.cells:
             _write_input(ws, fmt, cell, self.cover_values.get(cell.code), st)
+            text = self.cover_values.get(cell.code)
+            if isinstance(text, str) and len(text) > 20:  # a long 备注 (a roll-up's 应报/已汇总/未纳入) is shown whole
+                ws.set_row(cell.row, _text_height(text, 56))
         cv = fmt.cover
         status, blank = layout.status_cell, layout.blank_cell
         fails = f'COUNTIF({self.result_range},"{self.fail_mark}")'
