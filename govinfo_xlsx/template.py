@@ -617,7 +617,8 @@ def _write_list_sheet(wb: Workbook, spec: ListSheet, st: _Styles) -> None:
             else:
                 text = str(v)
                 _ok(ws.write_string(i, j, text, st.label), f"{spec.name} row {i}")
-                need = max(need, _text_height(text, widths[j]))
+                if 2 * len(text) > widths[j] - 1:  # may wrap (a CJK character is two width units)
+                    need = max(need, _text_height(text, widths[j]))
         ws.set_row(i, need)
     last = head + len(spec.rows)
     if spec.flag_col is not None and spec.rows:
