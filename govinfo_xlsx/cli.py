@@ -361,6 +361,9 @@ def cmd_report(a: argparse.Namespace) -> int:
     for f in rep.warnings:
         if f.rule != "blank-input":
             print(f"！提示 {f.message}")
+    n_blank = sum(1 for f in rep.warnings if f.rule == "blank-input")
+    if n_blank:
+        print(f"！部分未填写：{n_blank} 个数字单元格为空，报告中按 0 计；由空白单元格得出的段落不会自动生成。")
     if rep.errors:
         print(f"！注意：工作簿存在 {len(rep.errors)} 个错误，已按 --force 生成报告。")
     print(f"已生成报告：{a.output}")
