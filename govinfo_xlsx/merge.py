@@ -555,7 +555,8 @@ def _season(result: MergeResult, entries: list[RosterEntry] | None) -> None:
     for u in result.units:
         if u.org and _norm_name(u.org) in by_key:
             u.unit = by_key[_norm_name(u.org)]
-        elif not u.org and names:  # unreadable, a document, a lock file: judged by the file name
+        elif names and (not u.org or u.kind == "document"):
+            # Unreadable, a lock file, or a report whose 机关名称 was taken from its title: judged by the file name.
             u.unit = match_file(u.path, names) or ""
     rank = {"merged": 0, "compared": 1, "copy": 1, "superseded": 1, "invalid": 2, "duplicate": 2, "rollup": 2,
             "empty": 3, "other-year": 3, "no-org": 4, "unreadable": 4, "document": 4, "not-workbook": 5,
