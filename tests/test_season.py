@@ -263,3 +263,39 @@ def test_reports_sent_as_word_are_read_and_compared(tmp_path, fmt):
     assert res.totals["t3.r01.c7"] == expected_totals(fmt, va)["t3.r01.c7"] + expected_totals(fmt, vb)["t3.r01.c7"]
     rows = _sheet_rows(tmp_path / "out" / "市.xlsx", "报送情况")
     assert any(r[1] == "乙县人民政府" and r[2] == "已汇总（由 Word/PDF 导入）" for r in rows)
+
+
+def test_unmarked_old_rollup_is_recognised(tmp_path, fmt):
+    """A roll-up written before roll-ups were marked: its 汇总明细 sheet and its cover's member list give it away."""
+    from govinfo_xlsx.template import ListSheet, write_workbook
+
+    va, vb = consistent_values(fmt, seed=1), consistent_values(fmt, seed=2)
+    a = write_filled(tmp_path / "甲.xlsx", fmt, va, org="甲县")
+    b = write_filled(tmp_path / "乙.xlsx", fmt, vb, org="乙县")
+    summed = {c: va[c] + vb[c] for c in fmt.input_codes}
+    old = tmp_path / "旧汇总.xlsx"
+    write_workbook(old, fmt, year=2024, org="丙市", values=summed, cover={"cover.note": "汇总 2 个单位：甲县、乙县"},
+                   extra_sheets=[ListSheet(fmt.rollup.units_sheet, ("序号",), [[1]], (6,))])
+    wb = read_workbook(old)
+    assert wb.is_rollup and wb.rollup_members == ()
+    res = merge([a, b, old], tmp_path / "out.xlsx", org="某省", jobs=1)
+    st = {Path(u.path).name: u.status for u in res.units}
+    assert st == {"甲.xlsx": "merged", "乙.xlsx": "merged", "旧汇总.xlsx": "rollup"}
+    assert res.totals["t3.r01.c7"] == expected_totals(fmt, va)["t3.r01.c7"] + expected_totals(fmt, vb)["t3.r01.c7"]
+
+
+def test_merge_cli_chase_and_prefer(tmp_path, fmt, capsys):
+    (tmp_path / "in").mkdir()
+    write_filled(tmp_path / "in" / "甲.xlsx", fmt, consistent_values(fmt, seed=1), org="甲县")
+    p2 = write_filled(tmp_path / "in" / "甲（改）.xlsx", fmt, consistent_values(fmt, seed=2), org="甲县")
+    roster = tmp_path / "名单.csv"
+    roster.write_text("单位名称,联系人,电话\n甲县,张三,111\n乙县,李四,222\n", encoding="utf-8")
+    args = ["merge", str(tmp_path / "in"), "-o", str(tmp_path / "市.xlsx"), "--org", "市", "--roster", str(roster),
+            "--chase", str(tmp_path / "催报.xlsx"), "--quiet", "--jobs", "1"]
+    assert main(args) == 2  # both copies of 甲县 differ: nothing to merge
+    assert main(args + ["--prefer", str(p2)]) == 1  # 乙县 is still missing
+    out = capsys.readouterr().out
+    assert "已按 --prefer 选用" in out and "已生成催报清单" in out
+    rows = _sheet_rows(tmp_path / "催报.xlsx", "催报清单")
+    assert rows[2][1:3] == ["乙县", "缺报"] and rows[2][4:6] == ["李四", "222"]
+    assert main(args + ["--prefer", str(tmp_path / "无.xlsx")]) == 3
