@@ -6,7 +6,12 @@ second-level in 楷体, body in 仿宋 三号 with a two-character first-line
 indent and 28 pt line spacing.  Word and WPS pick the font for Chinese text
 from the run's ``w:eastAsia`` attribute, not from ``w:ascii``: without it
 Chinese falls back to the theme font, so every style and run sets it.
-Tables reproduce the merged headers cell for cell.
+Tables reproduce the merged headers cell for cell; their rows never split
+across pages and header rows repeat.  Headings stay with the paragraph that
+follows them.  Page numbers sit in the footer as 公文 write them ("— 1 —", 四号
+宋体, odd pages right and even pages left, one character in from the edge).
+The report ends with its 落款 (issuing body over the date, the date four
+characters in from the right).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-from .report import Document, Grid, clean_text, column_shares
+from .document import Document, Grid, Signature, clean_text, column_shares
 
 TITLE_FONT = "方正小标宋简体"
 HEADING1_FONT = "黑体"
@@ -32,6 +37,8 @@ BODY_FONT = "仿宋_GB2312"
 TABLE_FONT = "宋体"
 WEST_FONT = "Times New Roman"
 
+PAGE_NUMBER_FONT = "宋体"
+PAGE_NUMBER_PT = 14  # 四号
 BODY_PT = 16  # 三号
 TITLE_PT = 22  # 二号
 TABLE_PT = 9
@@ -63,9 +70,10 @@ def _run(paragraph: Any, text: str, east: str, size: float, bold: bool = False,
 
 def _para(doc: Any, text: str, east: str = BODY_FONT, size: float = BODY_PT, *, indent: bool = True,
           align: Any = WD_ALIGN_PARAGRAPH.JUSTIFY, bold: bool = False, shade: bool = False,
-          color: RGBColor | None = None) -> Any:
+          color: RGBColor | None = None, keep_with_next: bool = False) -> Any:
     p = doc.add_paragraph()
     pf = p.paragraph_format
+    pf.keep_with_next = keep_with_next
     pf.alignment = align
     pf.first_line_indent = Pt(size * 2) if indent else None
     pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
@@ -98,6 +106,30 @@ def _column_widths(grid: Grid, label_cols: int) -> list[float]:
     return [TEXT_WIDTH_MM * w for w in column_shares(grid.n_cols, label_cols)]
 
 
+def _fixed_layout(table: Any) -> None:
+    """Fixed layout (long labels wrap instead of widening their column) and 1 mm cell margins.
+
+    Word's default 1.9 mm left and right margins leave a 10 mm column of
+    表四 (15 number columns on A4 portrait) too narrow for a bold "420".
+    """
+    tblpr = table._tbl.tblPr
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    mar = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:w"), "57")  # twips: 1 mm
+        el.set(qn("w:type"), "dxa")
+        mar.append(el)
+    # Word refuses elements out of the schema's order: both go before <w:tblLook>.
+    look = tblpr.find(qn("w:tblLook"))
+    for el in (layout, mar):
+        if look is not None:
+            look.addprevious(el)
+        else:
+            tblpr.append(el)
+
+
 def _table(doc: Any, grid: Grid, label_cols: int) -> None:
     table = doc.add_table(rows=len(grid.rows), cols=grid.n_cols)
     table.style = "Table Grid"
@@ -109,10 +141,7 @@ def _table(doc: Any, grid: Grid, label_cols: int) -> None:
     # of widening their column.
     for j, col in enumerate(table.columns):
         col.width = Mm(widths[j])
-    tblpr = table._tbl.tblPr
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    tblpr.append(layout)
+    _fixed_layout(table)
     for row in table.rows:
         for j, cell in enumerate(row.cells):
             cell.width = Mm(widths[j])
@@ -128,25 +157,113 @@ def _table(doc: Any, grid: Grid, label_cols: int) -> None:
                 _cell_text(top_left, gc.text, WD_ALIGN_PARAGRAPH.LEFT, gc.kind == "caption")
             else:
                 _cell_text(top_left, gc.text, WD_ALIGN_PARAGRAPH.CENTER)
-    # Repeat the header rows on every page.
-    for r in range(grid.header_rows):
-        trpr = table.rows[r]._tr.get_or_add_trPr()
-        el = OxmlElement("w:tblHeader")
-        el.set(qn("w:val"), "true")
-        trpr.append(el)
+    _rows_unsplit(table, grid.header_rows)
     doc.add_paragraph().paragraph_format.space_after = Pt(0)
 
 
+def _rows_unsplit(table: Any, header_rows: int) -> None:
+    """No row breaks across a page (w:cantSplit); the first ``header_rows`` repeat on every page."""
+    for r, row in enumerate(table.rows):
+        trpr = row._tr.get_or_add_trPr()
+        el = OxmlElement("w:cantSplit")
+        el.set(qn("w:val"), "true")
+        trpr.append(el)
+        if r < header_rows:
+            el = OxmlElement("w:tblHeader")
+            el.set(qn("w:val"), "true")
+            trpr.append(el)
+
+
 def _simple_table(doc: Any, headers: list[str], rows: list[list[str]]) -> None:
-    table = doc.add_table(rows=len(rows) + 1, cols=len(headers))
+    """A plain table: a name column wide enough for a unit's full name, numbers sharing the rest."""
+    n = len(headers)
+    table = doc.add_table(rows=len(rows) + 1, cols=n)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    widths = _simple_widths(headers, rows)
+    _fixed_layout(table)
+    for j, col in enumerate(table.columns):
+        col.width = Mm(widths[j])
+    for row in table.rows:
+        for j, cell in enumerate(row.cells):
+            cell.width = Mm(widths[j])
     for j, h in enumerate(headers):
         _cell_text(table.cell(0, j), h, WD_ALIGN_PARAGRAPH.CENTER, True)
     for i, row in enumerate(rows, start=1):
         for j, v in enumerate(row):
             _cell_text(table.cell(i, j), str(v), WD_ALIGN_PARAGRAPH.LEFT if j == 0 else WD_ALIGN_PARAGRAPH.RIGHT)
+    _rows_unsplit(table, 1)
     doc.add_paragraph()
+
+
+def _text_mm(text: str, pt: float = TABLE_PT) -> float:
+    """Width of one line of ``text``: CJK one em, other characters 0.62 em (wide enough for the
+    metric substitutes LibreOffice uses where Times New Roman is missing)."""
+    return sum(1.0 if ord(ch) > 0x2E7F else 0.62 for ch in text) * pt * 0.3528
+
+
+def _simple_widths(headers: list[str], rows: list[list[str]]) -> list[float]:
+    """Number columns as wide as their longest value and "（件）" (never wrapped); the name column takes the rest."""
+    n = len(headers)
+    if n == 1:
+        return [TEXT_WIDTH_MM]
+    numbers = [max([13.0] + [_text_mm(str(r[j])) + 3.0 for r in rows]) for j in range(1, n)]
+    name = TEXT_WIDTH_MM - sum(numbers)
+    if name < TEXT_WIDTH_MM * 0.22:  # very many or very long numbers: shrink them, keep names legible
+        name = TEXT_WIDTH_MM * 0.22
+        numbers = [w * (TEXT_WIDTH_MM - name) / sum(numbers) for w in numbers]
+    return [name] + numbers
+
+
+def _field(paragraph: Any, instruction: str, size: float) -> None:
+    """A Word field (PAGE, NUMPAGES…) whose result Word, WPS and LibreOffice compute when laying out."""
+    def part(tag: str, **attrs: str) -> None:
+        run = _run(paragraph, "", PAGE_NUMBER_FONT, size)
+        el = OxmlElement(tag)
+        for k, v in attrs.items():
+            el.set(qn(k), v)
+        if tag == "w:instrText":
+            el.text = instruction
+        run._r.append(el)
+
+    part("w:fldChar", **{"w:fldCharType": "begin"})
+    part("w:instrText", **{"xml:space": "preserve"})
+    part("w:fldChar", **{"w:fldCharType": "separate"})
+    _run(paragraph, "1", PAGE_NUMBER_FONT, size)
+    part("w:fldChar", **{"w:fldCharType": "end"})
+
+
+def _page_numbers(doc: Any) -> None:
+    """公文 page numbers: "— N —" in 四号宋体, odd pages right and even pages left, one character in."""
+    doc.settings.odd_and_even_pages_header_footer = True
+    sec = doc.sections[0]
+    for footer, align in ((sec.footer, WD_ALIGN_PARAGRAPH.RIGHT), (sec.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT)):
+        footer.is_linked_to_previous = False
+        p = footer.paragraphs[0]
+        p.paragraph_format.alignment = align
+        if align == WD_ALIGN_PARAGRAPH.RIGHT:
+            p.paragraph_format.right_indent = Pt(PAGE_NUMBER_PT)
+        else:
+            p.paragraph_format.left_indent = Pt(PAGE_NUMBER_PT)
+        _run(p, "— ", PAGE_NUMBER_FONT, PAGE_NUMBER_PT)
+        _field(p, " PAGE ", PAGE_NUMBER_PT)
+        _run(p, " —", PAGE_NUMBER_FONT, PAGE_NUMBER_PT)
+
+
+def _width_in_chars(text: str) -> float:
+    return sum(1.0 if ord(ch) > 0x2E7F else 0.5 for ch in text)
+
+
+def _signature(doc: Any, sig: Signature) -> None:
+    """落款: the date four characters in from the right, the body centred over it (GB/T 9704)."""
+    doc.add_paragraph()
+    doc.add_paragraph()
+    date_indent = 4.0
+    org_indent = max(0.0, date_indent + (_width_in_chars(sig.date) - _width_in_chars(sig.org)) / 2)
+    for text, indent in ((sig.org, org_indent), (sig.date, date_indent)):
+        p = _para(doc, text, indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT, keep_with_next=text == sig.org)
+        p.paragraph_format.right_indent = Pt(BODY_PT * indent)
 
 
 def docx_bytes(document: Document) -> bytes:
@@ -166,25 +283,33 @@ def docx_bytes(document: Document) -> bytes:
     props.author = "govinfo-xlsx"
     props.created = props.modified = _dt.datetime(2021, 1, 1)
 
-    _para(doc, document.title, TITLE_FONT, TITLE_PT, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
-    doc.add_paragraph()
+    _page_numbers(doc)
+
+    _para(doc, document.title, TITLE_FONT, TITLE_PT, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER,
+          keep_with_next=True)
+    doc.add_paragraph().paragraph_format.keep_with_next = True
     for s in document.sections:
-        _para(doc, s.heading, HEADING1_FONT, BODY_PT)
+        if s.chart is not None and not (s.parts or s.table or s.simple_table):
+            # A chart in Word would only repeat a column of the table above
+            # it as a second table; the HTML draws it, Word leaves it out.
+            continue
+        _para(doc, s.heading, HEADING1_FONT, BODY_PT, keep_with_next=True)
         for part in s.parts:
             if part.heading:
-                _para(doc, part.heading, HEADING2_FONT, BODY_PT)
-            if part.generated:
-                _para(doc, part.marker, BODY_FONT, 12, indent=False, color=RGBColor(0x8A, 0x6D, 0x00))
+                _para(doc, part.heading, HEADING2_FONT, BODY_PT, keep_with_next=True)
+            if part.marker:
+                _para(doc, part.marker, BODY_FONT, 12, indent=False, color=RGBColor(0x8A, 0x6D, 0x00),
+                      keep_with_next=True)
             for text in part.paragraphs:
-                _para(doc, text, shade=part.generated)
+                _para(doc, text, shade=bool(part.marker))
         if s.table is not None:
             _table(doc, s.table, s.table.label_cols)
         if s.simple_table is not None:
             _simple_table(doc, *s.simple_table)
-        if s.chart is not None:
-            _simple_table(doc, list(s.chart["headers"]), [[n, v] for n, v in s.chart["rows"]])
     for n in document.notes:
         _para(doc, n, BODY_FONT, 12, indent=False)
+    if document.signature is not None:
+        _signature(doc, document.signature)
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()

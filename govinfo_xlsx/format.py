@@ -795,6 +795,8 @@ class ReportFormat:
         for s in self.layout.sheets:
             h.update(f"S|{s.name}\n".encode())
             for lab in s.labels:
+                if lab.role == "hint":
+                    continue  # guidance text (填报说明, the tables' hint): the reader does not compare it either
                 text = lab.aliases[0] if older and lab.aliases else lab.text
                 h.update(f"L|{lab.row}|{lab.col}|{text}\n".encode())
             for c in s.cells:

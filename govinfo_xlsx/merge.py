@@ -38,6 +38,7 @@ from .numbers import fmt_number, sum_evaluations
 from .reader import FilledWorkbook, read_workbook
 from .roster import RosterEntry, closest, match_file, norm_name, read_roster_entries
 from .validate import validate_many
+from .wording import LOCK_FILE_MESSAGE, is_lock_file, summarise_findings
 
 __all__ = ["MergeResult", "UnitRecord", "UnitStatus", "collect_inputs", "merge", "read_roster"]
 
@@ -92,10 +93,6 @@ class UnitRecord:
                 "contact": self.contact, "phone": self.phone}
 
 
-def _summarise(messages: Iterable[str], limit: int = 3) -> str:
-    items = [m.rstrip("。；; ") for m in messages]
-    text = "；".join(items[:limit]) + "。"
-    return text + (f"（共 {len(items)} 处错误）" if len(items) > limit else "")
 
 
 @functools.lru_cache(maxsize=1)
@@ -175,8 +172,7 @@ def _read_chunk(args: tuple[list[str], int | None]) -> list[UnitRecord]:
                     rec.status, rec.reason = "other-year", f"{said}，汇总年度为 {year}"
                 else:
                     rec.status = "invalid"
-                    rec.reason = _summarise(f"{f.cells[0].split('!')[-1] if f.cells else ''} {f.message}".strip()
-                                            for f in rep.errors)
+                    rec.reason = summarise_findings(rep.errors)
             elif not wb.org.strip():
                 rec.status, rec.reason = "no-org", "封面未填写机关名称，无法确认是哪个单位"
             else:
@@ -214,9 +210,8 @@ def collect_inputs(inputs: Sequence[str | os.PathLike[str]], exclude: Sequence[s
             return
         seen.add(key)
         suffix = p.suffix.lower()
-        if p.name.startswith("~$"):
-            skipped.append(UnitRecord(str(p), "skipped", "Excel/WPS 打开文件时生成的临时文件（锁定文件），不是报送的文件；"
-                                      "若对应的工作簿不在文件夹中，请向该单位索取", kind="other"))
+        if is_lock_file(p.name):
+            skipped.append(UnitRecord(str(p), "skipped", LOCK_FILE_MESSAGE, kind="other"))
         elif any(same_file(p, e) for e in exclude):
             skipped.append(UnitRecord(str(p), "skipped", "这是本次汇总的输出文件或名单文件", kind="other"))
         elif p.name.lower() in _SYSTEM_FILES:
@@ -542,7 +537,7 @@ def _compare_documents(records: list[UnitRecord]) -> None:
             except (WorkbookError, OSError) as exc:
                 findings, reason = [], reason + f"（未能比对：{exc}）"
             if findings:
-                reason += "；报告与工作簿不一致：" + _summarise(f.message for f in findings)
+                reason += "；报告与工作簿不一致：" + summarise_findings(findings)
             elif "未能比对" not in reason:
                 reason += "；报告中的数字与工作簿一致"
         r.reason = reason
@@ -637,16 +632,19 @@ def merge(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike[st
     Returns a :class:`MergeResult` accounting for every input file and every
     roster unit.  The roll-up is written unless nothing could be merged, or
     ``strict`` and some input was excluded.  ``report`` also writes the
-    roll-up's report (.md/.html/.docx); ``chase`` writes the list of units
+    roll-up's report (.md/.html/.docx/.pdf); ``chase`` writes the list of units
     still to chase (.xlsx or .csv).  ``prefer`` names, for a unit that sent
     two different workbooks, the one that counts.  Without ``org`` the roll-up
     is named after the output file (a roll-up needs a 机关名称 to be merged
-    again).  Raises ``ValueError`` for a bad roster, report or chase suffix.
+    again).  Raises ``ValueError`` for a bad roster, report or chase suffix,
+    ``office.ConversionError`` for a PDF report without LibreOffice.
     """
     fmt = load_format()
     org = org.strip() or Path(output).stem
-    if report is not None and Path(report).suffix.lower() not in (".md", ".markdown", ".html", ".htm", ".docx"):
-        raise ValueError(f"不支持的报告格式“{Path(report).suffix}”，请使用 .md、.html 或 .docx")
+    if report is not None:
+        from .report import check_output
+
+        check_output(report)  # before any work: a report suffix or a PDF this machine cannot write
     if chase is not None and Path(chase).suffix.lower() not in (".xlsx", ".csv"):
         raise ValueError(f"催报清单应为 .xlsx 或 .csv：{Path(chase).name}")
     for p in prefer:
@@ -812,7 +810,7 @@ def rollup_scope_section(result: MergeResult) -> Any:
 
 def rollup_sections(result: MergeResult) -> list[Any]:
     """Report sections of a roll-up: 报送情况, the per-unit table and a bar chart of applications."""
-    from .report import Section, clean_text
+    from .document import Section, clean_text
 
     fmt = result.format
     spec = fmt.rollup

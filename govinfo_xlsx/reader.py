@@ -181,7 +181,9 @@ def normalise_number(value: Any, kind: str) -> tuple[Any, str | None]:
     """
     if isinstance(value, bool):
         return None, None
-    if isinstance(value, float):
+    if value.__class__ is float:
+        if value.is_integer() and -1e15 < value < 1e15:  # the common case: shown as the whole number it is
+            return (int(value), None) if kind in ("count", "year") else (Decimal(int(value)), None)
         if not math.isfinite(value):
             return None, None
         return _exact(Decimal(f"{value:.15g}"), kind), None
@@ -221,6 +223,7 @@ def normalise_number(value: Any, kind: str) -> tuple[Any, str | None]:
 
 
 _DISPLAY = Context(prec=15, rounding=ROUND_HALF_EVEN)
+_ONE = Decimal(1)
 
 
 def _displayed(d: Decimal) -> Decimal:
@@ -231,12 +234,10 @@ def _displayed(d: Decimal) -> Decimal:
 def _exact(d: Decimal, kind: str) -> Any:
     if kind in ("count", "year") and d == d.to_integral_value():
         return int(d)
-    return d.normalize() if d != 0 else Decimal(0)
-
-
-def _label_forms(lab: Any) -> frozenset[str]:
-    """The normalised texts a label cell may carry: its label and older wordings (aliases)."""
-    return frozenset(_norm_label(t) for t in (lab.text, *lab.aliases))
+    if d == 0:
+        return Decimal(0)
+    d = d.normalize()
+    return d.quantize(_ONE) if d.as_tuple().exponent > 0 else d  # 50, not 5E+1
 
 
 def _plain(value: float) -> str:
@@ -245,6 +246,12 @@ def _plain(value: float) -> str:
         return str(value)
     text = f"{value:.15g}"
     return format(Decimal(text), "f") if "e" in text else text
+
+
+@functools.lru_cache(maxsize=4096)
+def _label_forms(lab: Any) -> frozenset[str]:
+    """The normalised texts a label cell may carry: its label and older wordings (aliases)."""
+    return frozenset(_norm_label(t) for t in (lab.text, *lab.aliases))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -343,10 +350,19 @@ def _expected_names(fmt: ReportFormat) -> dict[str, tuple[Cell, set[str]]]:
     return out
 
 
+@functools.lru_cache(maxsize=8)
+def _written_names(fmt: ReportFormat) -> dict[str, str]:
+    """Every defined name's target exactly as the template writes it (``'表'!$B$5``)."""
+    return {name: f"{quote_sheet(cell.sheet)}!${col_letter(cell.col)}${cell.row + 1}"
+            for name, (cell, _) in _expected_names(fmt).items()}
+
+
 def _check_names(pkg: XlsxPackage, fmt: ReportFormat) -> list[str]:
     """Defined names that no longer point where the template put them."""
-    problems = []
     names = pkg.defined_names
+    if _written_names(fmt).items() <= names.items():
+        return []  # every name as the template wrote it
+    problems = []
     for name, (cell, forms) in _expected_names(fmt).items():
         target = names.get(name)
         if target is None:
@@ -411,6 +427,8 @@ def _read(pkg: XlsxPackage) -> FilledWorkbook:
             if lab.role == "hint":
                 continue
             got = sd.cells.get((lab.row, lab.col))
+            if got is not None and got.value == lab.text:
+                continue
             if _norm_label(got.value if got else "") not in _label_forms(lab):
                 hint = "" if hinted else _shift_hint(sd.cells, lab)
                 hinted = hinted or bool(hint)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,94 +20,36 @@ from typing import Any
 import jinja2
 
 from ._io import atomic_path
+from .document import (
+    Document,
+    Grid,
+    GridCell,
+    Part,
+    Section,
+    Signature,
+    chinese_date,
+    clean_text,
+    column_shares,
+    paragraphs,
+)
 from .findings import CheckReport
 from .format import ReportFormat
 from .numbers import Evaluation, fmt_number
 from .reader import FilledWorkbook, read_workbook
 from .validate import validate
 
-__all__ = ["ConvertResult", "Document", "GridCell", "build_document", "convert", "render_html", "render_markdown",
-           "write_document"]
+__all__ = ["REPORT_SUFFIXES", "ConvertResult", "Document", "GridCell", "build_document", "convert", "render_html",
+           "render_markdown", "write_document"]
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
-
-
-def clean_text(text: str) -> str:
-    """Make user text safe for XML-based outputs: control characters become U+FFFD."""
-    return _CONTROL.sub("\ufffd", text)
+#: Report formats by file suffix.
+REPORT_SUFFIXES = (".docx", ".pdf", ".html", ".htm", ".md", ".markdown")
 
 
-def paragraphs(text: str) -> list[str]:
-    """Each line of the clerk's text is one paragraph; blank lines separate nothing."""
-    return [clean_text(line.strip()) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-            if line.strip()]
-
-
-@dataclass
-class GridCell:
-    """A cell of a table in a document: label or number, with its spans and grid position."""
-
-    text: str
-    kind: str  # header | label | caption | corner | number | total
-    rowspan: int = 1
-    colspan: int = 1
-    code: str | None = None
-    row: int = 0  # position in the grid (zero-based, title rows excluded)
-    col: int = 0
-
-
-@dataclass
-class Grid:
-    """A table as rows of anchored cells (merged cells appear once with spans)."""
-
-    code: str
-    title: str
-    n_cols: int
-    header_rows: int
-    label_cols: int
-    rows: list[list[GridCell]]
-    blocks: list[dict[str, Any]]
-
-
-def column_shares(n_cols: int, label_cols: int) -> list[float]:
-    """Relative column widths of a table: label columns take 40 %, numbers share the rest."""
-    if label_cols == 0:
-        return [1 / n_cols] * n_cols
-    split = {1: [1.0], 2: [0.3, 0.7], 3: [0.18, 0.27, 0.55]}.get(label_cols, [1 / label_cols] * label_cols)
-    label_total = 0.3 if label_cols == 1 else 0.42
-    data = (1 - label_total) / (n_cols - label_cols)
-    return [label_total * x for x in split] + [data] * (n_cols - label_cols)
-
-
-@dataclass
-class Part:
-    """A part of a prose section: an optional sub-heading and its paragraphs."""
-
-    heading: str | None
-    paragraphs: list[str]
-    generated: bool = False
-    marker: str = ""
-
-
-@dataclass
-class Section:
-    """A section of the report: prose parts, a format table, or an extra table or chart."""
-
-    heading: str
-    parts: list[Part] = field(default_factory=list)
-    table: Grid | None = None
-    chart: dict[str, Any] | None = None  # {"title", "headers": [name, value], "rows": [(name, value)]}
-    simple_table: tuple[list[str], list[list[str]]] | None = None
-
-
-@dataclass
-class Document:
-    """The report as a neutral model, rendered to Markdown, HTML or Word."""
-
-    title: str
-    sections: list[Section]
-    notes: list[str] = field(default_factory=list)
-
+def unsupported_suffix(out: str | os.PathLike[str]) -> str:
+    """The Chinese message for a report file name whose suffix is not a report format."""
+    suffix = Path(out).suffix
+    return (f"不支持的报告格式“{suffix or '（无扩展名）'}”：报告文件名应以 .md（Markdown）、.html（网页）、"
+            ".docx（Word）或 .pdf 结尾")
 
 def _fmt_value(v: Any) -> str:
     return "—" if v is None else fmt_number(v)
@@ -143,12 +85,14 @@ def _grid(fmt: ReportFormat, code: str, numbers: dict[str, Any]) -> Grid:
     blocks = []
     for block in table.blocks:
         first = block.rows[0].code
+        # Column headers keep their grouping (申请人情况 / 法人或其他组织 / 商业企业);
+        # every row label is its full path, so rows read the same at any depth.
         header = ([block.corner or ""] if table.label_depth else []) + [
-            fmt.cells[f"{table.code}.{first}.{c.code}"].col_label for c in block.columns]
+            " / ".join(c.path) if c.path else fmt.cells[f"{table.code}.{first}.{c.code}"].col_label
+            for c in block.columns]
         body = []
         for row in block.rows:
-            label = " / ".join(row.path[1:] if len(row.path) > 1 and len(row.path) == table.label_depth
-                               else row.path)
+            label = " / ".join(row.path)
             vals = [_fmt_value(numbers.get(f"{table.code}.{row.code}.{c.code}")) for c in block.columns]
             body.append(([label] if table.label_depth else []) + vals)
         blocks.append({"caption": block.caption, "header": header, "rows": body, "labelled": bool(table.label_depth)})
@@ -160,7 +104,7 @@ def key_figures(wb: FilledWorkbook) -> dict[str, Any]:
     return wb.evaluation.figures(f.id for f in wb.format.key_figures)
 
 
-def _draft(fmt: ReportFormat, code: str, ev: Evaluation) -> Part | None:
+def _draft(fmt: ReportFormat, code: str, ev: Evaluation, draft: bool) -> Part | None:
     spec = fmt.drafts.get(code)
     if spec is None:
         return None
@@ -169,11 +113,18 @@ def _draft(fmt: ReportFormat, code: str, ev: Evaluation) -> Part | None:
         return None  # never invent a figure the tables do not hold, nor state a fact from blank cells
     zero = all(figs.get(k) == 0 for k in spec.zero_when)
     text = spec.zero_text if zero else spec.text.format(**{k: fmt_number(v) for k, v in figs.items()})
-    return Part(None, [text], generated=True, marker=spec.marker)
+    # The editor's note belongs to a draft; published output carries the text only.
+    return Part(None, [text], generated=True, marker=spec.marker if draft else "")
 
 
-def build_document(wb: FilledWorkbook, previous: FilledWorkbook | None = None) -> Document:
-    """The report of one workbook as a neutral document model."""
+def build_document(wb: FilledWorkbook, previous: FilledWorkbook | None = None, *, draft: bool = False) -> Document:
+    """The report of one workbook as a neutral document model.
+
+    A prose part left empty whose format declares a draft paragraph gets one
+    written from the tables; ``draft`` keeps the editor's note that marks it
+    (never in published output).  The 落款 is the cover's 机关名称 and its
+    填报日期 in Chinese (today when the date is blank).
+    """
     fmt = wb.format
     numbers = wb.numbers()
     sections = []
@@ -189,15 +140,17 @@ def build_document(wb: FilledWorkbook, previous: FilledWorkbook | None = None) -
                 sub = None if part.label == heading or part.optional else part.label
                 paras = paragraphs(text)
                 if not paras:
-                    draft = _draft(fmt, part.code, wb.evaluation)
-                    if draft is not None:
-                        draft.heading = sub
-                        s.parts.append(draft)
+                    generated = _draft(fmt, part.code, wb.evaluation, draft)
+                    if generated is not None:
+                        generated.heading = sub
+                        s.parts.append(generated)
                         continue
                 if paras or sub:
                     s.parts.append(Part(sub, paras))
         sections.append(s)
     doc = Document(clean_text(fmt.title_for(wb.org, wb.year if wb.year is not None else "")), sections)
+    if wb.org:
+        doc.signature = Signature(clean_text(wb.org), chinese_date(str(wb.cover.get("cover.date") or "")))
     if previous is not None:
         doc.sections.append(_comparison(wb, previous))
     return doc
@@ -261,24 +214,65 @@ def render_markdown(doc: Document) -> str:
     return _env(False).get_template("report.md.j2").render(doc=doc)
 
 
-def render_html(doc: Document) -> str:
-    """The document as one standalone UTF-8 HTML page (no external assets; user text escaped)."""
-    return _env(True).get_template("report.html.j2").render(doc=doc, css=_template_text("report.css"))
+def render_html(doc: Document, *, fragment: bool = False) -> str:
+    """The document as one standalone UTF-8 HTML page (no external assets; user text escaped).
+
+    Every table, cell, heading and paragraph carries its style inline, so the
+    body pasted into a CMS rich-text editor (which drops ``<head>``) keeps
+    its borders.  ``fragment`` returns only the report's ``<div>``, for pasting.
+    """
+    return _env(True).get_template("report.html.j2").render(doc=doc, css=_template_text("report.css"),
+                                                            fragment=fragment)
 
 
-def write_document(doc: Document, out: str | os.PathLike[str]) -> None:
-    """Write ``doc`` to ``out``; the suffix chooses the format (.md, .html/.htm, .docx).  Atomic."""
+def check_output(out: str | os.PathLike[str]) -> None:
+    """Refuse, before any work, a report file this machine cannot write.
+
+    Raises ``ValueError`` for a suffix that is not a report format and
+    :class:`~govinfo_xlsx.office.ConversionError` for a PDF without LibreOffice.
+    """
+    suffix = Path(out).suffix.lower()
+    if suffix not in REPORT_SUFFIXES:
+        raise ValueError(unsupported_suffix(out))
+    if suffix == ".pdf":
+        from .office import NO_SOFFICE, ConversionError, soffice_path
+
+        if soffice_path() is None:
+            raise ConversionError(NO_SOFFICE)
+
+
+def _docx_to_pdf(doc: Document) -> bytes:
+    import tempfile
+
+    from .docx_writer import docx_bytes
+    from .office import convert_with_soffice
+
+    with tempfile.TemporaryDirectory(prefix="govinfo-pdf-") as d:
+        src = Path(d) / "report.docx"
+        src.write_bytes(docx_bytes(doc))
+        return convert_with_soffice(src, "pdf", d).read_bytes()
+
+
+def write_document(doc: Document, out: str | os.PathLike[str], *, fragment: bool = False) -> None:
+    """Write ``doc`` to ``out``; the suffix chooses the format (.md, .html/.htm, .docx, .pdf).  Atomic.
+
+    PDF is the Word output converted by LibreOffice; without LibreOffice it
+    raises :class:`~govinfo_xlsx.office.ConversionError` (Chinese message).
+    ``fragment`` writes HTML without ``<html>``/``<head>``, for a CMS editor.
+    """
     suffix = Path(out).suffix.lower()
     if suffix in (".md", ".markdown"):
         data = render_markdown(doc).encode("utf-8")
     elif suffix in (".html", ".htm"):
-        data = render_html(doc).encode("utf-8")
+        data = render_html(doc, fragment=fragment).encode("utf-8")
     elif suffix == ".docx":
         from .docx_writer import docx_bytes
 
         data = docx_bytes(doc)
+    elif suffix == ".pdf":
+        data = _docx_to_pdf(doc)
     else:
-        raise ValueError(f"不支持的报告格式“{suffix or '（无扩展名）'}”，请使用 .md、.html 或 .docx")
+        raise ValueError(unsupported_suffix(out))
     with atomic_path(out) as tmp:
         tmp.write_bytes(data)
 
@@ -294,12 +288,16 @@ class ConvertResult:
 
 def convert(workbook: str | os.PathLike[str] | FilledWorkbook, out_path: str | os.PathLike[str], *,
             force: bool = False, previous: str | os.PathLike[str] | FilledWorkbook | None = None,
-            year: int | None = None, strict: bool = False) -> ConvertResult:
+            year: int | None = None, strict: bool = False, draft: bool = False,
+            fragment: bool = False) -> ConvertResult:
     """Validate a workbook and write its report to ``out_path`` (format by suffix).
 
     Refuses (``written=False``) when the workbook has errors, unless
     ``force``.  Raises :class:`~govinfo_xlsx.errors.WorkbookError` when the
-    workbook cannot be read, ``ValueError`` for an unknown suffix.
+    workbook cannot be read, ``ValueError`` for an unknown suffix,
+    :class:`~govinfo_xlsx.office.ConversionError` when a PDF cannot be made.
+    ``draft`` keeps the editor's notes on generated paragraphs; ``fragment``
+    writes HTML without ``<head>`` (see :func:`render_html`).
 
     >>> import tempfile, os
     >>> from govinfo_xlsx.template import write_workbook
@@ -308,14 +306,12 @@ def convert(workbook: str | os.PathLike[str] | FilledWorkbook, out_path: str | o
     >>> convert(p, os.path.join(d, "r.html")).written
     True
     """
-    suffix = Path(out_path).suffix.lower()
-    if suffix not in (".md", ".markdown", ".html", ".htm", ".docx"):
-        raise ValueError(f"不支持的报告格式“{suffix or '（无扩展名）'}”，请使用 .md、.html 或 .docx")
+    check_output(out_path)
     wb = workbook if isinstance(workbook, FilledWorkbook) else read_workbook(workbook)
     prev = previous if isinstance(previous, FilledWorkbook) or previous is None else read_workbook(previous)
     rep = validate(wb, strict=strict, year=year, previous=prev)
     if rep.errors and not force:
         return ConvertResult(wb, rep, False)
-    write_document(build_document(wb, prev), out_path)
+    write_document(build_document(wb, prev, draft=draft), out_path, fragment=fragment)
     return ConvertResult(wb, rep, True)
 

@@ -18,6 +18,7 @@ import json
 import math
 import os
 import re
+import warnings
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,10 +34,23 @@ from ._io import atomic_path
 from .format import Cell, ReportFormat, a1, col_letter, defined_name, load_format, quote_sheet
 from .numbers import compute, evaluate, plain_number
 
-__all__ = ["BarChart", "ListSheet", "TemplateError", "write_list_workbook", "write_workbook", "write_template"]
+__all__ = ["BarChart", "Checked", "ListSheet", "TemplateError", "write_list_workbook", "write_workbook",
+           "write_template"]
 
+#: The workbook's default font (every cell, and the unit of column widths).
+#: Excel and WPS on Chinese Windows have 宋体; LibreOffice maps it to its CJK
+#: serif (Noto Serif CJK / 文泉驿) where it is missing.  With Excel's default
+#: Calibri, a machine without it substitutes a wider font and the
+#: fit-to-page scaling no longer holds.
 CJK_FONT = "宋体"
 CJK_HEADING_FONT = "黑体"
+FONT_SIZE = 11
+#: Paper: A4 (xlsxwriter's paper code 9).
+A4 = 9
+#: Width of 填报说明's one column, in characters of the default font: within
+#: A4 portrait's printable 185 mm even where LibreOffice measures it with a
+#: substitute font 30 % wider than 宋体 (DejaVu Sans on Linux: 9.3 px a digit).
+INSTRUCTIONS_WIDTH = 70
 
 
 @dataclass(frozen=True)
@@ -78,8 +92,52 @@ def _ok(ret: Any, what: str) -> None:
     # xlsxwriter reports many option errors with warn() and a negative return
     # value, silently dropping the feature (e.g. an over-long validation
     # prompt drops the validation).  Turn that into an error.
-    if isinstance(ret, int) and ret < 0:
+    if type(ret) is int and ret < 0:
         raise TemplateError(f"xlsxwriter refused {what} (code {ret})")
+
+
+def _short_repr(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class Checked:
+    """An xlsxwriter Workbook or Worksheet whose every refused call raises :class:`TemplateError`.
+
+    xlsxwriter answers a bad argument (an over-long string, a one-cell merge,
+    an invalid defined name, a bad conditional format) with ``warn()`` and a
+    negative return code, and leaves the feature out of the file.  Through
+    this wrapper every method's negative code raises instead; worksheets it
+    returns are wrapped too, so roll-up sheets written by a callback are
+    checked the same way.
+
+    >>> import io, xlsxwriter
+    >>> wb = Checked(xlsxwriter.Workbook(io.BytesIO(), {"in_memory": True}))
+    >>> ws = wb.add_worksheet("表")
+    >>> ws.merge_range(0, 0, 0, 0, "x")
+    Traceback (most recent call last):
+    ...
+    govinfo_xlsx.template.TemplateError: xlsxwriter refused 表.merge_range(0, 0, 0, 0, 'x') (code -1)
+    """
+
+    def __init__(self, target: Any) -> None:
+        self._target = target
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._target, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the code is turned into an exception below
+                ret = attr(*args, **kwargs)
+            where = getattr(self._target, "name", "workbook")
+            shown = ", ".join(_short_repr(a) for a in args[:5])
+            _ok(ret, f"{where}.{name}({shown})")
+            return Checked(ret) if isinstance(ret, Worksheet) else ret
+
+        return call
 
 
 def _ranges(cells: Sequence[Cell]) -> list[str]:
@@ -169,7 +227,7 @@ def _bad_count_formula(fmt: ReportFormat, sheet: str, cells: Sequence[Cell]) -> 
 
 class _Styles:
     def __init__(self, wb: Workbook) -> None:
-        base = {"font_name": CJK_FONT, "font_size": 11, "valign": "vcenter"}
+        base = {"font_name": CJK_FONT, "font_size": FONT_SIZE, "valign": "vcenter"}
         box = {**base, "border": 1, "text_wrap": True}
 
         def add(**kw: Any) -> Any:
@@ -276,18 +334,22 @@ class _SheetWriter:
                           f"$D${self.bad_first + len(self.input_sheets)}")
 
     def instructions(self, ws: Worksheet, sl: Any) -> None:
-        ws.set_column(0, 0, 100)
+        # One column narrower than A4 portrait's printable width: LibreOffice's
+        # fit-to-page counts pages, and a single column wider than the paper
+        # still counts as one page wide, so it is clipped instead of scaled.
+        width = INSTRUCTIONS_WIDTH
+        ws.set_column(0, 0, width)
         _write_labels(ws, sl.labels[:1], self.st)
         for lab in sl.labels[1:]:
             ws.write_string(lab.row, lab.col, lab.text, self.st.para)
-            ws.set_row(lab.row, _text_height(lab.text, 100))
+            ws.set_row(lab.row, _text_height(lab.text, width))
         if self.contact:
             row = sl.labels[-1].row + 2
             text = self.fmt.instructions.contact.format(contact=self.contact)
             ws.write_string(row, 0, text, self.st.para)
-            ws.set_row(row, _text_height(text, 100))
+            ws.set_row(row, _text_height(text, width))
         ws.set_row(0, 30)
-        ws.fit_to_pages(1, 0)
+        ws.fit_to_pages(1, 1)  # the whole of 填报说明 on one printed page
         ws.activate()
 
     def cover(self, ws: Worksheet, sl: Any) -> None:
@@ -295,7 +357,7 @@ class _SheetWriter:
         ws.set_column(0, 0, 22)
         ws.set_column(1, 1, 56)
         ws.set_row(0, 30)
-        ws.fit_to_pages(1, 0)
+        ws.fit_to_pages(1, 1)  # the cover on one printed page
         _write_labels(ws, sl.labels, st)
         for cell in sl.cells:
             _write_input(ws, fmt, cell, self.cover_values.get(cell.code), st)
@@ -366,16 +428,24 @@ class _SheetWriter:
     def checks(self, ws: Worksheet, sl: Any) -> None:
         fmt, st = self.fmt, self.st
         first, res_col = fmt.layout.checks_first_row, fmt.layout.checks_result_col
-        for j, w in enumerate((6, 30, 60, 12, 12, 8)):
+        widths = (6, 30, 60, 12, 12, 8)
+        for j, w in enumerate(widths):
             ws.set_column(j, j, w)
         ws.set_row(0, 30)
         _write_labels(ws, sl.labels, st)
+        for lab in sl.labels:
+            if lab.role == "header":
+                ws.set_row(lab.row, max(20.0, _text_height(lab.text, widths[lab.col])))
         for i, (cr, (left, right, ok)) in enumerate(zip(fmt.check_rows, self.check_values, strict=True)):
             rel, r = cr.relation, cr.row
             table_title = fmt.table(rel.table).title if rel.table else ""
+            where = " ".join(x for x in (table_title, rel.row_label, rel.col_label) if x)
+            # Rows carry no height of their own: LibreOffice and WPS do not grow
+            # a row for wrapped text, which then overlaps the rows below.
+            ws.set_row(r, max(_text_height(rel.name, widths[1]), _text_height(where, widths[2])))
             ws.write_number(r, 0, i + 1, st.center)
             ws.write_string(r, 1, rel.name, st.cell)
-            ws.write_string(r, 2, " ".join(x for x in (table_title, rel.row_label, rel.col_label) if x), st.cell)
+            ws.write_string(r, 2, where, st.cell)
             ws.write_formula(r, 3, "=" + _sum_formula(fmt, rel.left, None), st.count_out, plain_number(left))
             ws.write_formula(r, 4, "=" + _sum_formula(fmt, rel.right, None), st.count_out, plain_number(right))
             ws.write_formula(r, 5, f'=IF(ROUND({a1(r, 3)}-{a1(r, 4)},4)=0,"{self.pass_mark}","{self.fail_mark}")',
@@ -448,12 +518,13 @@ def write_workbook(
     computed = compute(fmt, values)
 
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {
+    wb = Checked(xlsxwriter.Workbook(buf, {
         "in_memory": True,
         "strings_to_formulas": False,
         "strings_to_urls": False,
         "strings_to_numbers": False,
-    })
+        "default_format_properties": {"font_name": CJK_FONT, "font_size": FONT_SIZE},
+    }))
     created = _dt.datetime(*settings.FIXED_TIMESTAMP)
     meta = {
         "format_id": fmt.format_id,
@@ -482,7 +553,7 @@ def write_workbook(
     writer = _SheetWriter(fmt, st, values, computed, cover_values, prose, notes or {}, meta, contact)
     for sl in fmt.layout.sheets:
         ws = wb.add_worksheet(sl.name)
-        ws.set_paper(9)  # A4
+        ws.set_paper(A4)
         ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
         ws.hide_gridlines(2)
         getattr(writer, sl.role)(ws, sl)
@@ -525,7 +596,8 @@ def _write_table_sheet(ws: Worksheet, fmt: ReportFormat, sl: Any, values: Mappin
     col_width = {j: label_widths[j] for j in range(depth)}
     col_width.update({depth + j: data_width for j in range(table.width)})
     ws.set_row(0, 30)
-    ws.set_row(1, 18)
+    hint = next((lab for lab in sl.labels if lab.role == "hint"), None)
+    ws.set_row(1, _text_height(hint.text, sum(col_width.values()), minimum=18) if hint else 18)
     _write_labels(ws, sl.labels, st)
     # Heights for wrapped labels: the tallest need of any label in the row.
     need: dict[int, float] = {}
@@ -579,7 +651,7 @@ def _write_table_sheet(ws: Worksheet, fmt: ReportFormat, sl: Any, values: Mappin
     if table.width + depth > 5:
         ws.set_landscape()
     ws.center_horizontally()
-    ws.fit_to_pages(1, 0)
+    ws.fit_to_pages(1, 1)  # each table on one printed page, as the format prints it
 
 
 def _px(width_chars: float) -> int:
@@ -656,8 +728,9 @@ def _write_list_sheet(wb: Workbook, spec: ListSheet, st: _Styles) -> None:
 def write_list_workbook(path: str | os.PathLike[str], sheets: Sequence[ListSheet]) -> None:
     """Write a plain workbook of list sheets (the merge's 催报清单), atomically."""
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                   "strings_to_numbers": False})
+    wb = Checked(xlsxwriter.Workbook(buf, {
+        "in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+        "default_format_properties": {"font_name": CJK_FONT, "font_size": FONT_SIZE}}))
     wb.set_properties({"author": "govinfo-xlsx", "created": _dt.datetime(*settings.FIXED_TIMESTAMP)})
     st = _Styles(wb)
     for sheet in sheets:

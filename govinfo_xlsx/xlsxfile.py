@@ -38,6 +38,7 @@ from xml.parsers import expat
 
 from . import settings
 from .errors import WorkbookError
+from .wording import LOCK_FILE_MESSAGE, is_lock_file
 
 __all__ = ["RawCell", "SheetData", "XlsxPackage", "open_package", "parse_ref"]
 
@@ -214,6 +215,15 @@ class XlsxPackage:
             raise self._fail("xml-attack", f"{what} 含有 DTD/实体声明，出于安全原因拒绝读取") from exc
         except expat.ExpatError as exc:
             raise self._fail("corrupt-xml", f"{what} 的 XML 已损坏（{exc}）") from exc
+        except LookupError as exc:
+            raise self._unknown_encoding(exc, what + " ") from exc
+
+    def _unknown_encoding(self, exc: LookupError, what: str) -> WorkbookError:
+        """The XML declaration names an encoding no codec has (``encoding="UTr-8"``)."""
+        if type(exc) is not LookupError:  # KeyError, IndexError: a bug, not the file
+            raise exc
+        name = str(exc).rsplit(": ", 1)[-1]
+        return self._fail("corrupt-xml", f"{what}的 XML 已损坏（声明了未知的字符编码“{name}”）")
 
     # ---- relationships and workbook.xml --------------------------------------
 
@@ -284,7 +294,8 @@ class XlsxPackage:
 
     def _fast_workbook(self, data: bytes, rels: dict[str, str]) -> bool:
         """Sheets and defined names of workbook.xml with regular expressions; False if unusual."""
-        if b"<!DOCTYPE" in data[:4096] or b"<workbook" not in data[:4096] or _UNUSUAL_XML.search(data):
+        if b"<!DOCTYPE" in data[:4096] or b"<workbook" not in data[:4096] or _unusual(data) \
+                or not _utf8(data[: data.find(b"<workbook")]):
             return False  # a DTD, a prefixed namespace, comments, single quotes: the XML parser reads it
         try:
             text = data.decode("utf-8")
@@ -295,11 +306,10 @@ class XlsxPackage:
                 sheets.append((_xml_text(attrs.get("name", "")), rels.get(rid, ""), attrs.get("state", "visible")))
             names = {}
             found = 0
-            for attrs_text, value in _DEFNAME_RE.findall(text):
+            for name, local, value in _DEFNAME_RE.findall(text):
                 found += 1
-                name = _NAME_ATTR_RE.search(attrs_text)
-                if name and "localSheetId" not in attrs_text:  # workbook-level names only
-                    names[_xml_text(name.group(1))] = _xml_text(value)
+                if not local:  # workbook-level names only
+                    names[_xml_text(name)] = _xml_text(value)
         except (UnicodeDecodeError, ValueError, OverflowError):  # bad bytes or character references:
             return False  # the XML parser says where
         if not sheets or len(sheets) != text.count("<sheet ") or found != text.count("<definedName "):
@@ -373,8 +383,9 @@ class XlsxPackage:
     def _fast_sheet(self, sd: SheetData, info: zipfile.ZipInfo, max_row: int, max_col: int) -> bool:
         raw = self._read_small(info.filename) or b""
         root = _ROOT_RE.search(raw, 0, 4096)
-        # A DTD can only stand in the prolog, before the root element.
-        if root is None or b"<!" in raw[: root.start()]:
+        # A DTD can only stand in the prolog, before the root element; the
+        # expressions read UTF-8 only.
+        if root is None or b"<!" in raw[: root.start()] or not _utf8(raw[: root.start()]):
             return False
         pat = _patterns(root.group(1) or b"")
         start = raw.find(pat.open)
@@ -382,7 +393,7 @@ class XlsxPackage:
         if start < 0 or end < 0:
             return False
         data = raw[start:end]
-        if _UNUSUAL_XML.search(data) or not self._plain_shared():
+        if _unusual(data) or not self._plain_shared():
             return False
         cal = self._calamine()
         if not cal:
@@ -563,6 +574,8 @@ class XlsxPackage:
             raise self._fail("xml-attack", f"工作表“{name}”含有 DTD/实体声明，出于安全原因拒绝读取") from exc
         except expat.ExpatError as exc:
             raise self._fail("corrupt-xml", f"工作表“{name}”的 XML 已损坏（{exc}）") from exc
+        except LookupError as exc:
+            raise self._unknown_encoding(exc, f"工作表“{name}”") from exc
         except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
             raise self._fail("corrupt-zip", f"压缩包已损坏（工作表“{name}”：{exc}）") from exc
         except NotImplementedError as exc:
@@ -593,8 +606,22 @@ def _resolve(folder: str, target: str) -> str:
 #: Set to False to always use the expat parser (tests compare both).
 FAST_PATH = True
 
-# XML the regular expressions do not read: the parser does.
-_UNUSUAL_XML = re.compile(rb"<!--|<!\[CDATA\[|\w='")
+
+
+_ENCODING_RE = re.compile(rb"""encoding=["']([^"']*)""")
+
+
+def _utf8(prolog: bytes) -> bool:
+    """The XML declaration in ``prolog`` names UTF-8 or no encoding (which means UTF-8)."""
+    m = _ENCODING_RE.search(prolog)
+    return m is None or m.group(1).lower() in (b"utf-8", b"utf8")
+
+
+def _unusual(data: bytes) -> bool:
+    """XML the regular expressions do not read (the parser does): comments, CDATA, single-quoted attributes."""
+    return b"<!--" in data or b"<![CDATA[" in data or b"='" in data
+
+
 _ROOT_RE = re.compile(rb"<(?:([A-Za-z_][\w.-]*):)?worksheet\b")
 _R_ATTR = re.compile(rb'\sr="([^"]*)"')
 
@@ -647,8 +674,8 @@ def _positions(data: bytes, pat: _Patterns) -> dict[int, tuple[int, int]]:
 
 _SHEET_RE = re.compile(r"<sheet\b([^>]*)/>")
 _ATTR_RE = re.compile(r'([\w:]+)="([^"]*)"')
-_DEFNAME_RE = re.compile(r"<definedName\b([^>]*)>([^<]*)</definedName>")
-_NAME_ATTR_RE = re.compile(r'\bname="([^"]*)"')
+# Names as Excel, WPS and LibreOffice write them (name first); others go to the XML parser.
+_DEFNAME_RE = re.compile(r'<definedName name="([^"]*)"(?=[^>]*\b(localSheetId)=)?[^>]*>([^<]*)</definedName>')
 _WORKBOOK_PR_RE = re.compile(r"<workbookPr\b[^>]*>")
 _DATE1904_RE = re.compile(r'\bdate1904="(?:1|true)"')
 _ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|lt|gt|amp|quot|apos);")
@@ -728,6 +755,8 @@ def open_package(path: str | os.PathLike[str]) -> XlsxPackage:
         raise WorkbookError("os-error", f"无法访问文件（{exc.strerror}）", p) from exc
     if stat.S_ISDIR(st.st_mode):
         raise WorkbookError("is-directory", "这是一个文件夹，不是 Excel 文件", p)
+    if is_lock_file(p.name):
+        raise WorkbookError("lock-file", LOCK_FILE_MESSAGE, p)
     if not stat.S_ISREG(st.st_mode):
         raise WorkbookError("not-a-file", "不是普通文件", p)
     if st.st_size == 0:

@@ -86,8 +86,11 @@ def build(good: Path, d: Path, fmt) -> dict[str, Path]:
     xxe = ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
            '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>&x;</t></si></sst>')
     out["xxe.xlsx"] = rewrite_zip(good, d / "xxe.xlsx", lambda n, b: xxe.encode() if n == "xl/sharedStrings.xml" else b)
-    # a million honest rows pasted below 表三
+    # a damaged XML declaration naming an encoding that does not exist
     part = sheet_part(good, fmt.table("t3").sheet)
+    out["encoding.xlsx"] = rewrite_zip(good, d / "encoding.xlsx", lambda n, b: b.replace(
+        b'encoding="UTF-8"', b'encoding="UTF-9"', 1) if n == part else b)
+    # a million honest rows pasted below 表三
     rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(100, 1_000_100))
 
     def huge(n: str, b: bytes) -> bytes:

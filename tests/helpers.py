@@ -102,8 +102,13 @@ def fill_openpyxl(src: Path, dst: Path, fmt: ReportFormat, cells: dict[str, Any]
 
 
 def libreoffice_available() -> bool:
-    if not shutil.which("soffice") or not os.path.exists(SYSTEM_PYTHON):
+    """Calc, Writer (reports are converted to PDF from Word) and python3-uno are all installed."""
+    soffice = shutil.which("soffice")
+    if not soffice or not os.path.exists(SYSTEM_PYTHON):
         return False
+    program = Path(os.path.realpath(soffice)).parent
+    if not all((program / lib).exists() for lib in ("libsclo.so", "libswlo.so")):
+        return False  # libreoffice-calc-nogui / libreoffice-writer-nogui
     return subprocess.run([SYSTEM_PYTHON, "-c", "import uno"], capture_output=True).returncode == 0
 
 
@@ -111,8 +116,9 @@ def need_libreoffice() -> None:
     if libreoffice_available():
         return
     if os.environ.get("CI") == "true":
-        pytest.fail("LibreOffice with python3-uno is required in CI (real-spreadsheet tests are never skipped)")
-    pytest.skip("LibreOffice (soffice + python3-uno) not installed")
+        pytest.fail("LibreOffice Calc and Writer with python3-uno are required in CI (real-application tests are "
+                    "never skipped)")
+    pytest.skip("LibreOffice (soffice with Calc and Writer, python3-uno) not installed")
 
 
 def run_libreoffice(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -395,3 +395,12 @@ def test_a_package_without_workbook_relationships_names_what_is_missing(tmp_path
     with pytest.raises(WorkbookError) as ei:
         read_workbook(q2)
     assert ei.value.reason == "not-xlsx" and "_rels/.rels" in str(ei.value)
+
+
+def test_numbers_in_text_cells_read_as_shown(tmp_path, fmt, template_path):
+    p = fill_openpyxl(template_path, tmp_path / "t.xlsx", fmt,
+                      {"s5": 12.345600000000001, "cover.phone": 13812345678.0, "cover.year": 2024.0000000000002})
+    wb = read_workbook(p)
+    assert wb.prose["s5"] == "12.3456"
+    assert wb.cover["cover.phone"] == "13812345678" and wb.year == 2024
+    assert [f.rule for f in wb.findings] == []

@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 from govinfo_xlsx.format import defined_name
-from govinfo_xlsx.template import TemplateError, _ok, write_workbook
+from govinfo_xlsx.template import TemplateError, write_workbook
 
 from .helpers import consistent_values, expected_totals, write_filled
 
@@ -114,9 +114,30 @@ def test_formula_like_prose_is_written_as_text(tmp_path, fmt):
     assert cell.value == hostile and cell.data_type == "s"
 
 
-def test_xlsxwriter_refusals_raise():
-    with pytest.raises(TemplateError):
-        _ok(-2, "validation")
+def test_xlsxwriter_refusals_raise(tmp_path, fmt):
+    import io
+
+    import xlsxwriter
+
+    from govinfo_xlsx.template import Checked
+
+    wb = Checked(xlsxwriter.Workbook(io.BytesIO(), {"in_memory": True}))
+    ws = wb.add_worksheet("表")
+    with pytest.raises(TemplateError, match="merge_range"):
+        ws.merge_range(0, 0, 0, 0, "", None)  # xlsxwriter: "Can't merge single cell", returns -1
+    with pytest.raises(TemplateError, match="define_name"):
+        wb.define_name("1 bad name", "=表!$A$1")
+    with pytest.raises(TemplateError, match="conditional_format"):
+        ws.conditional_format(0, 0, 0, 0, {"type": "no-such-type"})
+    with pytest.raises(TemplateError, match="write_comment"):
+        ws.write_comment(2_000_000, 0, "x")
+    with pytest.raises(TemplateError, match="write_formula"):
+        ws.write_formula(0, 20_000, "=1")
+    assert ws.write_number(0, 0, 1) == 0
+    # End to end: a prose text longer than a cell can hold is refused, not silently dropped.
+    with pytest.raises(TemplateError, match="write_string"):
+        write_workbook(tmp_path / "long.xlsx", fmt, prose={"s5": "长" * 40000})
+    assert not (tmp_path / "long.xlsx").exists()
 
 
 def test_contact_is_written_to_the_instructions(tmp_path, fmt):
