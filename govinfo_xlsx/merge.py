@@ -190,6 +190,32 @@ _ARCHIVES = (".zip", ".rar", ".7z", ".tar", ".gz", ".tgz")
 _SYSTEM_FILES = ("thumbs.db", "desktop.ini", ".ds_store")
 
 
+def _archive_contents(p: Path, limit: int = 5) -> str:
+    """"（内含 甲.xlsx、乙.xlsx）" for a .zip (its directory only, nothing inflated), else ""."""
+    import zipfile
+
+    if p.suffix.lower() != ".zip":
+        return ""
+    try:
+        with zipfile.ZipFile(p) as z:
+            infos = [i for i in z.infolist() if not i.is_dir()]
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return "（无法打开）"
+    names = []
+    for i in infos:
+        name = i.filename
+        if not i.flag_bits & 0x800:  # not marked UTF-8: Chinese Windows wrote it in GBK
+            try:
+                name = name.encode("cp437").decode("gbk")
+            except (UnicodeEncodeError, UnicodeDecodeError):
+                pass
+        names.append(name.rsplit("/", 1)[-1])
+    if not names:
+        return "（空）"
+    more = f" 等 {len(names)} 个文件" if len(names) > limit else ""
+    return f"（内含 {'、'.join(names[:limit])}{more}）"
+
+
 def collect_inputs(inputs: Sequence[str | os.PathLike[str]], exclude: Sequence[str] = ()) -> tuple[list[str], list[UnitRecord]]:
     """Expand files and folders; return (files to read, records of inputs that are not read).
 
@@ -217,7 +243,8 @@ def collect_inputs(inputs: Sequence[str | os.PathLike[str]], exclude: Sequence[s
         elif p.name.lower() in _SYSTEM_FILES:
             skipped.append(UnitRecord(str(p), "skipped", "操作系统生成的文件", kind="other"))
         elif suffix in _ARCHIVES:
-            skipped.append(UnitRecord(str(p), "not-workbook", "压缩包：请解压后把其中的工作簿放入汇总文件夹", kind="other"))
+            skipped.append(UnitRecord(str(p), "not-workbook", "压缩包" + _archive_contents(p)
+                                      + "：请解压后把其中的工作簿放入汇总文件夹", kind="other"))
         elif explicit or suffix in WORKBOOK_SUFFIXES or _is_document(p):
             files.append(str(p))
         else:

@@ -86,6 +86,7 @@ def test_every_file_has_its_status(season):
     assert status["获嘉县2024年报.docx"] in ("document", "unreadable")
     assert "汇总它会重复计算" in by_name["市汇总（草稿）.xlsx"].reason
     assert "内容完全相同" in by_name["红旗区 - 副本.xlsx"].reason
+    assert "内含 辉县市.xlsx" in by_name["辉县市.zip"].reason
     # Unreadable files are matched to roster units by their names.
     assert by_name["长垣市.xls"].unit == "长垣市人民政府办公室"
     assert by_name["获嘉县2024年报.docx"].unit == "获嘉县人民政府办公室"
