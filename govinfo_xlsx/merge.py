@@ -602,6 +602,9 @@ def _season(result: MergeResult, entries: list[RosterEntry] | None) -> None:
     for u in result.units:
         if u.unit:
             grouped.setdefault(u.unit, []).append(u)
+    outside = sorted({u.org for u in result.units if u.org and _norm_name(u.org) not in by_key})
+    # Name hints compare every pair: skipped when the roster plainly does not fit the files (a wrong roster).
+    hints = len(outside) * len(names) <= 100_000
     for e in entries or []:
         files = grouped.get(e.name, [])
         if files:
@@ -609,8 +612,7 @@ def _season(result: MergeResult, entries: list[RosterEntry] | None) -> None:
             contact, phone = contact_of(files, e)
             season.append(UnitStatus(e.name, st, files, why, contact, phone))
         else:
-            outside = sorted({u.org for u in result.units if u.org and _norm_name(u.org) not in by_key})
-            near = closest(e.name, outside)
+            near = closest(e.name, outside) if hints else None
             hint = f"；收到的“{near}”不在名单内，可能就是该单位，请核对名称" if near else ""
             season.append(UnitStatus(e.name, "missing", [], "没有收到该单位的任何文件" + hint, e.contact, e.phone))
     # Units and files outside the roster (or all of them, without a roster).
@@ -630,7 +632,7 @@ def _season(result: MergeResult, entries: list[RosterEntry] | None) -> None:
         contact, phone = contact_of(files, None)
         name = files[0].org
         if names:
-            near = closest(name, names)
+            near = closest(name, names) if hints else None
             if near is not None:
                 result.suggestions[name] = near
                 why = (why + "；" if why else "") + f"不在名单内，名单中最接近的是“{near}”"
@@ -645,7 +647,8 @@ def _season(result: MergeResult, entries: list[RosterEntry] | None) -> None:
     result.season = season
     if entries is not None:
         result.missing = [s.name for s in season if s.in_roster and s.status == "missing"]
-        result.not_merged = [s.name for s in season if s.in_roster and s.files and not s.included]
+        result.not_merged = [s.name for s in season if s.in_roster and s.files and not s.included
+                             and s.status != "missing"]
         result.unexpected = [s.name for s in season if not s.in_roster and s.included]
 
 
