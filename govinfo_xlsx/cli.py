@@ -529,6 +529,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except WorkbookError as exc:
         return _fail(exc)
+    except BrokenPipeError:
+        # The reader of a pipe stopped early (``| head``): nothing more to say, and no traceback at exit.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except OSError as exc:
         print(f"无法写入或读取文件：{exc.filename or ''}（{exc.strerror}）", file=sys.stderr)
         return EXIT_UNREADABLE
