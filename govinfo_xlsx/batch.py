@@ -116,8 +116,7 @@ class CheckedFile:
 def check_files(inputs: Sequence[str | os.PathLike[str]], *, year: int | None = None,
                 strict: bool = False) -> list[CheckedFile]:
     """Read and check every file given or found in the folders given, in order."""
-    from .merge import collect_inputs
-    from .reader import read_workbook
+    from .merge import collect_inputs, read_input
     from .validate import validate_many
 
     files, skipped = collect_inputs(inputs)
@@ -126,7 +125,7 @@ def check_files(inputs: Sequence[str | os.PathLike[str]], *, year: int | None = 
     index = []
     for p in files:
         try:
-            wb = read_workbook(p)
+            wb = read_input(p, year)
         except WorkbookError as exc:
             out.append(CheckedFile(p, error=exc))
             continue
