@@ -390,7 +390,7 @@ def _check_many(a: argparse.Namespace) -> int:
 
             with atomic_path(note) as tmp:
                 tmp.write_text(return_note(i), encoding="utf-8-sig")
-            if i.report is not None and not i.empty:
+            if i.report is not None and not i.empty and Path(i.path).suffix.lower() in (".xlsx", ".xlsm"):
                 try:
                     annotate(i.path, i.report, out_dir / f"{stem}_标注.xlsx")
                 except ValueError as exc:
