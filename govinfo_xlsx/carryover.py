@@ -11,19 +11,20 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .reader import read_workbook
+from .reader import FilledWorkbook, read_workbook
 from .template import write_workbook
 
 __all__ = ["write_next_year"]
 
 
-def write_next_year(previous: str | os.PathLike[str], out: str | os.PathLike[str], *, year: int | None = None,
-                    org: str | None = None, password: str | None = None) -> dict[str, Any]:
-    """Write next year's template from last year's filled workbook; return what was carried.
+def write_next_year(previous: str | os.PathLike[str] | FilledWorkbook, out: str | os.PathLike[str], *,
+                    year: int | None = None, org: str | None = None, password: str | None = None) -> dict[str, Any]:
+    """Write next year's template from last year's filled workbook (or report already read); return what was carried.
 
     Raises :class:`~govinfo_xlsx.errors.WorkbookError` when ``previous`` cannot be read.
     """
-    prev = read_workbook(previous)
+    prev = previous if isinstance(previous, FilledWorkbook) else read_workbook(previous)
+    previous = prev.path
     fmt = prev.format
     new_year = year if year is not None else (prev.year + 1 if prev.year else None)
     numbers = prev.numbers()

@@ -76,6 +76,7 @@ _EXIT_CODES = {
     "report": "退出码：0 已生成；1 工作簿有错误、未生成（可加 --force）；2 文件无法读取；\n"
               "        3 用法错误（如扩展名不是 .md/.html/.docx/.pdf）或本机没有生成 PDF 所需的 LibreOffice。",
     "merge": "退出码：0 全部汇总；1 有单位未能汇总（见清单）；2 没有可以汇总的工作簿；3 用法错误。",
+    "import": "退出码：0 导入成功且没有错误；1 已导入但报告中有错误（见清单）；2 文件无法读取（如扫描件）；3 用法错误。",
 }
 _EXAMPLES = {
     "template": """示例：
@@ -96,6 +97,10 @@ _EXAMPLES = {
   govinfo-xlsx report 红旗区.xlsx -o 年度报告.html       （网页，可直接发布）
   govinfo-xlsx report 红旗区.xlsx -o 正文.html --fragment （只含正文，粘贴到网站编辑器）
   govinfo-xlsx report 红旗区.xlsx -o 初稿.docx --draft    （保留“请核对后修改”的编辑提示）""",
+    "import": """示例：
+  govinfo-xlsx import 红旗区2023年报告.docx -o 红旗区2023.xlsx
+  govinfo-xlsx import 红旗区2023年报告.pdf -o 红旗区2023.xlsx --org 红旗区人民政府办公室 --year 2023
+  govinfo-xlsx check 红旗区2023年报告.pdf                （直接核对已发布的报告）""",
     "merge": """示例：
   govinfo-xlsx merge 各县报送/ -o 市汇总.xlsx --org 某市人民政府办公室 --year 2024
   govinfo-xlsx merge 各县报送/ -o 市汇总.xlsx --roster 应报单位.csv --report 汇总报告.docx""",
@@ -149,6 +154,14 @@ def _parser() -> argparse.ArgumentParser:
                    help="草稿：由表格数据自动生成的段落前保留“请核对后修改”的编辑提示（默认不保留，可直接发布）")
     r.add_argument("--fragment", action="store_true",
                    help="HTML 只输出正文部分（不含 <head>），便于粘贴到网站内容管理系统的编辑器")
+
+    i = sub.add_parser("import", help="把已发布的年度报告（Word、PDF、网页、文本）导入为填报工作簿",
+                       description="把按年度报告格式编写的已发布报告（Word、PDF、网页、文本）导入为填报工作簿。",
+                       epilog=_epilog("import"))
+    i.add_argument("file", metavar="报告", help="按年度报告格式编写的 .docx、.pdf、.html、.htm 或 .txt 文件")
+    i.add_argument("-o", "--output", required=True, metavar="输出.xlsx", help="输出的 .xlsx 工作簿")
+    i.add_argument("--org", metavar="机关名称", help="机关名称（默认取报告标题中的名称）")
+    i.add_argument("--year", type=_year, metavar="年度", help="报告年度（默认取报告标题中的年度）")
 
     m = sub.add_parser("merge", help="汇总多个单位的工作簿", description="汇总多个单位的工作簿。", epilog=_epilog("merge"))
     m.add_argument("inputs", nargs="+", metavar="输入", help="工作簿文件或文件夹")
@@ -294,8 +307,11 @@ def cmd_template(a: argparse.Namespace) -> int:
         if _same_as_input(a.output, [a.previous]):
             print("输出文件不能覆盖上年工作簿。", file=sys.stderr)
             return EXIT_USAGE
+        from .documents import is_document, read_document
+
         try:
-            info = write_next_year(a.previous, a.output, year=a.year, org=a.org or None, password=a.password)
+            prev = read_document(a.previous) if is_document(a.previous) else a.previous
+            info = write_next_year(prev, a.output, year=a.year, org=a.org or None, password=a.password)
         except WorkbookError as exc:
             return _fail(exc)
         print(f"已生成 {info['year']} 年度填报模板：{a.output}（已由上年工作簿填入“上年结转”）")
@@ -306,22 +322,29 @@ def cmd_template(a: argparse.Namespace) -> int:
 
 
 def _read_and_check(path: str, strict: bool, year: int | None, previous: str | None) -> tuple[Any, CheckReport]:
-    from .reader import read_workbook
+    from .documents import locate_findings, read_any
     from .validate import validate
 
-    wb = read_workbook(path)
-    prev = read_workbook(previous) if previous else None
-    return wb, validate(wb, strict=strict, year=year, previous=prev)
+    wb = read_any(path)
+    prev = read_any(previous) if previous else None
+    rep = validate(wb, strict=strict, year=year, previous=prev)
+    rep.findings = locate_findings(rep.findings, wb)
+    return wb, rep
 
 
 def cmd_check(a: argparse.Namespace) -> int:
     """``govinfo-xlsx check``: one workbook in full, or several (files, folders) one line each."""
     from pathlib import Path
 
+    from .documents import is_document
+
     if len(a.file) > 1 or Path(a.file[0]).is_dir() or (a.annotate and (Path(a.annotate).is_dir()
                                                                       or a.annotate.endswith(("/", "\\")))):
         return _check_many(a)
     a.file = a.file[0]
+    if a.annotate and is_document(a.file):
+        print("标注功能只适用于 .xlsx 工作簿；Word/PDF/网页报告请先用 govinfo-xlsx import 导入为工作簿。", file=sys.stderr)
+        return EXIT_USAGE
     if _wrong_suffix(a.annotate, [".xlsx"], "标注后的 Excel 工作簿"):
         return EXIT_USAGE
     if a.annotate and _same_as_input(a.annotate, [a.file]):
@@ -403,8 +426,8 @@ def _check_many(a: argparse.Namespace) -> int:
 
 def cmd_export(a: argparse.Namespace) -> int:
     """``govinfo-xlsx export``."""
+    from .documents import read_any
     from .export import to_csv, to_dict
-    from .reader import read_workbook
 
     if a.output and a.format is None:
         a.format = {".csv": "csv", ".json": "json"}.get(Path(a.output).suffix.lower())
@@ -414,7 +437,7 @@ def cmd_export(a: argparse.Namespace) -> int:
     if _wrong_suffix(a.output, [f".{a.format}"], f" {a.format.upper()} 数据（--format {a.format}）"):
         return EXIT_USAGE
     try:
-        wb = read_workbook(a.file)
+        wb = read_any(a.file)
     except WorkbookError as exc:
         return _fail(exc)
     if a.output and _same_as_input(a.output, [a.file]):
@@ -440,22 +463,27 @@ def cmd_report(a: argparse.Namespace) -> int:
     if _same_as_input(a.output, [a.file]):
         print("输出文件不能覆盖输入的工作簿。", file=sys.stderr)
         return EXIT_USAGE
+    from .documents import is_document, read_any
+
     try:
-        result = convert(a.file, a.output, force=a.force, previous=a.previous, year=a.year, draft=a.draft,
-                         fragment=a.fragment)
+        result = convert(read_any(a.file) if is_document(a.file) else a.file, a.output, force=a.force,
+                         previous=read_any(a.previous) if a.previous and is_document(a.previous) else a.previous,
+                         year=a.year, draft=a.draft, fragment=a.fragment)
     except WorkbookError as exc:
         return _fail(exc)
     except (ValueError, ConversionError) as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE
+    from .documents import locate_findings
+
     rep = result.check
+    rep.findings = locate_findings(rep.findings, result.workbook)
     if not result.written:
         sys.stdout.write(render_report(rep, [s.name for s in result.workbook.format.layout.sheets]))
         print("\n工作簿存在错误，未生成报告。请修改后重试，或使用 --force 强制生成。")
         return EXIT_ERRORS
-    for f in rep.warnings:
-        if f.rule != "blank-input":
-            print(f"！提示 {f.message}")
+    for text, _ in combine_repeated([f.message for f in rep.warnings if f.rule != "blank-input"]):
+        print(f"！提示 {text}")
     n_blank = sum(1 for f in rep.warnings if f.rule == "blank-input")
     if n_blank:
         print(f"！部分未填写：{n_blank} 个数字单元格为空，报告中按 0 计；由空白单元格得出的段落不会自动生成。")
@@ -463,6 +491,28 @@ def cmd_report(a: argparse.Namespace) -> int:
         print(f"！注意：工作簿存在 {len(rep.errors)} 个错误，已按 --force 生成报告。")
     print(f"已生成报告：{a.output}")
     return EXIT_OK
+
+
+def cmd_import(a: argparse.Namespace) -> int:
+    """``govinfo-xlsx import``."""
+    from .documents import import_document, locate_findings
+    from .validate import validate
+
+    if _same_as_input(a.output, [a.file]):
+        print("输出文件不能覆盖输入的报告。", file=sys.stderr)
+        return EXIT_USAGE
+    if not a.output.lower().endswith(".xlsx"):
+        print("输出文件应为 .xlsx 工作簿。", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        wb = import_document(a.file, a.output, org=a.org, year=a.year)
+    except WorkbookError as exc:
+        return _fail(exc)
+    rep = validate(wb)
+    rep.findings = locate_findings(rep.findings, wb)
+    sys.stdout.write(render_report(rep, [s.name for s in wb.format.layout.sheets]))
+    print(f"\n已导入为工作簿：{a.output}（报告中的各项数字按原样填入，总计由模板公式计算）")
+    return EXIT_OK if rep.ok else EXIT_ERRORS
 
 
 def cmd_merge(a: argparse.Namespace) -> int:
@@ -521,7 +571,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     handler = {"template": cmd_template, "check": cmd_check, "export": cmd_export, "report": cmd_report,
-               "merge": cmd_merge, "help": cmd_help, "帮助": cmd_help}[a.command]
+               "import": cmd_import, "merge": cmd_merge, "help": cmd_help, "帮助": cmd_help}[a.command]
     try:
         return handler(a)
     except KeyboardInterrupt:

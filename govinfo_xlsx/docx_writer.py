@@ -145,12 +145,17 @@ def _table(doc: Any, grid: Grid, label_cols: int) -> None:
     for row in table.rows:
         for j, cell in enumerate(row.cells):
             cell.width = Mm(widths[j])
+    # python-docx's table.cell() walks the whole table on every call (quadratic:
+    # seconds for 表三); take the cells once.  Merges never overlap, so the other
+    # cells' elements stay valid while each range is merged.
+    cells = table._cells
+    n = grid.n_cols
     for row in grid.rows:
         for gc in row:
             r0 = gc.row
-            top_left = table.cell(r0, gc.col)
+            top_left = cells[r0 * n + gc.col]
             if gc.rowspan > 1 or gc.colspan > 1:
-                top_left = top_left.merge(table.cell(r0 + gc.rowspan - 1, gc.col + gc.colspan - 1))
+                top_left = top_left.merge(cells[(r0 + gc.rowspan - 1) * n + gc.col + gc.colspan - 1])
             if gc.kind in ("number", "total"):
                 _cell_text(top_left, gc.text, WD_ALIGN_PARAGRAPH.RIGHT, gc.kind == "total")
             elif gc.kind == "label" or gc.kind == "caption":

@@ -63,6 +63,22 @@ RULES: dict[str, str] = {
     "prose-denial": "正文称“未发生”但统计表不为 0",
     "prose-year": "正文中的年度与报告年度不一致",
     "pinyin-typo": "疑似拼音输入法选字错误",
+    # published reports read from Word, PDF, web pages and text (govinfo_xlsx.documents)
+    "document-label": "报告中的项目名称与格式不完全一致（已按最接近的项目读取）",
+    "document-nothing": "报告中印为“/”“—”“无”，已按 0 读取",
+    "document-group-row": "报告把一组项目印成一行（如（六）其他处理）",
+    "document-duplicate": "报告中同一项目出现两次",
+    "document-unknown-row": "报告表格中有格式以外的行",
+    "document-columns": "报告表格一行的数字个数与格式的列数不符",
+    "document-column-order": "报告的表头未能逐列识别，按格式的列顺序读取",
+    "document-table-missing": "报告中没有找到某张统计表",
+    "document-row-missing": "报告表格中缺少某一行",
+    "document-differs": "单位的 Word/PDF 报告与其工作簿的数字不一致",
+    "prose-duplicate": "正文中疑似重复输入的字词",
+    "prose-date": "正文中的日期写法有误（缺少“年”“月”、月日不存在）",
+    "prose-measure-word": "正文中的数字后缺少量词",
+    "prose-brackets": "正文中的书名号、引号或括号不配对",
+    "prose-fee-missing": "“其他需要报告的事项”未说明信息处理费的收取情况",
 }
 
 #: The fill states of a workbook (:attr:`govinfo_xlsx.numbers.Evaluation.state`) in the format's words.

@@ -469,6 +469,22 @@ class ProseMessages:
     negation: str
     year: str
     typo: str
+    duplicate: str
+    date: str
+    measure_word: str
+    brackets: str
+    fee_missing: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProseFees:
+    """Where and how the prose states the 信息处理费 collected (六、其他需要报告的事项)."""
+
+    part: str
+    mention: str
+    mention_pattern: str
+    amount_patterns: tuple[str, ...]
+    none_pattern: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -481,6 +497,7 @@ class ProseChecks:
     negations: tuple[Negation, ...] = ()
     year_pattern: str
     plans_pattern: str = "(?!)"
+    fees: ProseFees | None = None
     messages: ProseMessages
 
     #: The placeholder of a number in the patterns of ``figures`` and ``listed_total``.
@@ -695,6 +712,9 @@ class ReportFormat:
     relation_specs: tuple[RelationSpec, ...] = _f((), json="relations")
     derived_relation: DerivedRelation
     carry_over: CarryOver | None = None
+    #: Fingerprints of earlier releases' templates of this same layout (other guidance wording):
+    #: their workbooks read without a fingerprint warning.
+    earlier_fingerprints: tuple[str, ...] = ()
     source: str = field(default="", init=False, compare=False)
 
     # ---- lookups -----------------------------------------------------------
@@ -786,8 +806,8 @@ class ReportFormat:
 
     @functools.cached_property
     def accepted_fingerprints(self) -> frozenset[str]:
-        """This layout's fingerprint and the one of the same layout under its older label wordings."""
-        return frozenset({self.fingerprint, self._fingerprint(older=True)})
+        """This layout's fingerprint, the one under its older label wordings, and earlier releases' ones."""
+        return frozenset({self.fingerprint, self._fingerprint(older=True), *self.earlier_fingerprints})
 
     def _fingerprint(self, older: bool) -> str:
         h = hashlib.sha256()
@@ -1032,6 +1052,17 @@ def _check(fmt: ReportFormat) -> None:
         template("$.prose_checks.messages.negation", msgs.negation, ("part", "sentence", "table_ref", "actual"))
         template("$.prose_checks.messages.year", msgs.year, ("part", "sentence", "said", "year"))
         template("$.prose_checks.messages.typo", msgs.typo, ("part", "context", "typo", "term"))
+        for key in ("duplicate", "date", "measure_word", "brackets"):
+            template(f"$.prose_checks.messages.{key}", getattr(msgs, key), ("part", "context", "text", "problem"))
+        template("$.prose_checks.messages.fee_missing", msgs.fee_missing, ("part",))
+        if pc.fees is not None:
+            one_of("$.prose_checks.fees.part", pc.fees.part, pc.sections, "prose part")
+            pattern("$.prose_checks.fees.mention_pattern", pc.fees.mention_pattern)
+            pattern("$.prose_checks.fees.none_pattern", pc.fees.none_pattern)
+            for k, pat in enumerate(pc.fees.amount_patterns):
+                pattern(f"$.prose_checks.fees.amount_patterns[{k}]", pat, needs_num=True)
+                if "(?P<unit>" not in pat:
+                    raise _bad(f"$.prose_checks.fees.amount_patterns[{k}]", "pattern lacks the group (?P<unit>…)", pat)
 
 
 # --------------------------------------------------------------------------

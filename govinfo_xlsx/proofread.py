@@ -10,24 +10,32 @@ categories, and the year pattern.  Each finding quotes the sentence, names the
 prose cell and the table cell it contradicts.
 
 *Pinyin typos.*  Clerks type with a pinyin input method and pick the wrong
-candidate (羌胡啊 for 强化).  A window of the text is suspected when its
-pinyin is equal to, or one keystroke away from (a missing or extra letter,
-or a neighbouring key), the pinyin of a term of the domain lexicon
-(``data/lexicon.txt``) while its characters differ.  jieba's dictionary tells
-real words from garbage: a window that is not a word is reported; a real
-word (姐夫, 医生) only when putting the term in its place completes a longer
-lexicon phrase with its neighbours (政策姐夫 → 政策解读, 不断医生 → 不断提升).
+candidate (羌胡啊 for 强化).  A window of two to five characters is suspected when
+its pinyin is that of a suggestion target (a term of ``data/lexicon.txt`` or a frequent
+word of real report prose), or one keystroke away, while its characters differ; it
+is reported only when what was written is clearly not real text there (see
+:func:`find_typos`).  The data is prepared once by ``scripts/build_proofread_data.py``
+from jieba's dictionary, pypinyin and real report prose and shipped in ``data/``: no
+segmenter or transcriber runs when checking.
+
+*Other slips.*  Duplicated words, malformed dates, a figure without its measure word,
+unbalanced brackets (:func:`find_slips`); a 六、其他需要报告的事项 silent on the
+信息处理费, and the fee the prose states (:func:`stated_fee`).
 """
 
 from __future__ import annotations
 
+import array
+import bisect
 import functools
 import itertools
+import json
 import re
+import sys
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
 
 from . import settings
 from .findings import WARNING, Finding
@@ -35,7 +43,8 @@ from .format import ProseChecks, ReportFormat
 from .numbers import fmt_number, sum_cells
 from .reader import FilledWorkbook
 
-__all__ = ["prose_findings", "typo_findings", "find_typos", "parse_number"]
+__all__ = ["prose_findings", "typo_findings", "fee_findings", "find_typos", "find_slips", "stated_fee",
+           "FeeStatement", "Slip", "Typo", "parse_number"]
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
               "九": 9}
@@ -87,7 +96,8 @@ def _table_ref(fmt: ReportFormat, cells: list[str], label: str) -> str:
 
 
 def prose_findings(wb: FilledWorkbook) -> list[Finding]:
-    """Warnings where the prose quotes a figure the tables contradict, denies one, or names another year."""
+    """Warnings where the prose quotes a figure the tables contradict, denies one, names another
+    year, or where 六、其他需要报告的事项 says nothing of the 信息处理费 (:func:`fee_findings`)."""
     fmt = wb.format
     spec = fmt.prose_checks
     if spec is None:
@@ -170,15 +180,23 @@ def prose_findings(wb: FilledWorkbook) -> list[Finding]:
                         "prose-year", WARNING,
                         msgs.year.format(part=part, sentence=quoted, said=y, year=wb.year),
                         (cell.ref,), expected=wb.year, actual=y, codes=(code,)))
+    out.extend(fee_findings(wb))
     return out
 
 
 # ---------------------------------------------------------------------------
 # Pinyin typos.
+#
+# Everything is prepared by scripts/build_proofread_data.py and shipped in
+# govinfo_xlsx/data/ as plain text: character readings, suggestion targets with their
+# pinyin, known words (jieba's dictionary and the words of real report prose) and the
+# strings of real prose that sound like a target without being slips.  Nothing is
+# segmented or transcribed at run time, and each file is read only when first needed.
 
 # QWERTY neighbours (same row and the rows above/below), for "one keystroke away".
 _ROWS = ["qwertyuiop", "asdfghjkl", "zxcvbnm"]
 _POS = {ch: (r, c) for r, row in enumerate(_ROWS) for c, ch in enumerate(row)}
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
 
 
 def _adjacent(a: str, b: str) -> bool:
@@ -208,109 +226,109 @@ def _one_keystroke(a: str, b: str) -> str | None:
     return "indel" if any(b[:i] + b[i + 1:] == a for i in range(len(b))) else None
 
 
+def _data_lines(name: str) -> list[str]:
+    text = resources.files("govinfo_xlsx.data").joinpath(name).read_text(encoding="utf-8")
+    return [line for line in text.split("\n") if line and not line.startswith("#")]
+
+
+@functools.lru_cache(maxsize=1)
+def _readings() -> dict[str, list[str]]:
+    """Character → its tone-less readings, the most common first."""
+    return json.loads(resources.files("govinfo_xlsx.data").joinpath("proofread_chars.json").read_text(encoding="utf-8"))
+
+
 @dataclass(frozen=True)
 class _Lexicon:
-    terms: tuple[str, ...]
-    allowed: frozenset[str]
-    exact: dict[str, str]  # pinyin -> first term spelled so
-    shorter: dict[str, tuple[str, ...]]  # a term's pinyin with one letter deleted -> terms
-    wild: dict[str, tuple[tuple[str, str], ...]]  # pinyin with one letter as "*" -> (term, that letter)
-    compounds: tuple[str, ...]
-    domain_words: frozenset[str]  # every word that occurs inside a term
-    compounds_with: dict[str, tuple[str, ...]]  # term -> longer terms that contain it
+    targets: dict[str, str]  # term -> "lex" (domain lexicon) or "corpus" (frequent in real prose)
+    allowed: frozenset[str]  # written so on purpose: never a slip (一是, 二是 …)
+    attested: frozenset[str]  # real prose that sounds like a target (现向, 质效 …)
+    function: frozenset[str]  # very common single characters
+    exact: dict[str, tuple[str, ...]]  # pinyin -> targets spelled so
+    prefixes: frozenset[str]  # every beginning of a target's pinyin
+    near: dict[str, tuple[tuple[str, str], ...]]  # "<position><kept syllable>|<other, or it less a letter>"
+    # -> (term, pinyin) of the two-character targets that are part of a longer lexicon phrase
+    phrases: frozenset[str]  # every lexicon term and allowed writing
+    compounds: tuple[str, ...]  # lexicon phrases of three characters or more
+    compounds_with: dict[str, tuple[str, ...]]  # term -> longer lexicon phrases that contain it
     longest: int
 
 
 @functools.lru_cache(maxsize=1)
 def _lexicon() -> _Lexicon:
-    from pypinyin import lazy_pinyin
-
-    text = resources.files("govinfo_xlsx.data").joinpath("lexicon.txt").read_text(encoding="utf-8")
-    terms, allowed = [], set()
-    for line in text.splitlines():
+    lexicon, allowed = [], set()
+    for line in _data_lines("lexicon.txt"):
         line = line.strip()
-        if not line or line.startswith("#"):
-            continue
         if line.startswith("!"):
             allowed.add(line[1:])
-        elif re.fullmatch(r"[\u4e00-\u9fff]{2,8}", line):
-            terms.append(line)
-    # Indexes for one-keystroke look-ups in O(length of the pinyin), not O(lexicon):
-    # deletions (a missing or extra letter) and wildcards (a substituted letter).
-    exact: dict[str, str] = {}
-    shorter: dict[str, list[str]] = {}
-    wild: dict[str, list[tuple[str, str]]] = {}
-    for t in terms:
-        if len(t) > 5:
+        elif 2 <= len(line) <= 8 and _HAN.fullmatch(line):
+            lexicon.append(line)
+    targets: dict[str, str] = {}
+    exact: dict[str, list[str]] = {}
+    near: dict[str, list[tuple[str, str]]] = {}
+    prefixes: set[str] = set()
+    for line in _data_lines("proofread_terms.txt"):
+        term, source, syllables, in_phrase = line.split("\t")
+        targets[term] = source
+        if len(term) > 5:
             continue
-        py = "".join(lazy_pinyin(t))
-        exact.setdefault(py, t)
-        for i in range(len(py)):
-            shorter.setdefault(py[:i] + py[i + 1:], []).append(t)
-            wild.setdefault(py[:i] + "*" + py[i + 1:], []).append((t, py[i]))
-    compounds_with: dict[str, tuple[str, ...]] = {}
-    for t in terms:
-        compounds_with[t] = tuple(c for c in terms if len(c) > len(t) and t in c)
-    jb = _jieba()
-    domain = {w for t in terms for w in jb.lcut(t, HMM=False) if len(w) > 1} | {t for t in terms}
-    return _Lexicon(tuple(terms), frozenset(allowed), exact,
-                    {k: tuple(dict.fromkeys(v)) for k, v in shorter.items()},
-                    {k: tuple(dict.fromkeys(v)) for k, v in wild.items()},
-                    tuple(t for t in terms if len(t) >= 3), frozenset(domain), compounds_with,
-                    max(len(t) for t in terms))
+        py = syllables.replace(" ", "")
+        exact.setdefault(py, []).append(term)
+        prefixes.update(py[:i] for i in range(1, len(py) + 1))
+        # One keystroke away is only ever reported where the term completes a lexicon
+        # phrase: index those terms of two or three characters by each syllable.
+        sy = syllables.split(" ")
+        if in_phrase == "1" and len(term) == 2 and len(sy) == 2:
+            for i in (0, 1):
+                kept, other = sy[i], sy[1 - i]
+                for key in {other, *(other[:k] + other[k + 1:] for k in range(len(other)))}:
+                    near.setdefault(f"{i}{kept}|{key}", []).append((term, py))
+    compounds = tuple(t for t in lexicon if len(t) >= 3)
+    return _Lexicon(targets, frozenset(allowed), frozenset(_data_lines("proofread_attested.txt")),
+                    frozenset(_data_lines("proofread_function.txt")[0]),
+                    {k: tuple(v) for k, v in exact.items()}, frozenset(prefixes),
+                    {k: tuple(v) for k, v in near.items()},
+                    frozenset(lexicon) | frozenset(allowed), compounds, {}, max(len(t) for t in lexicon))
+
+
+class _Words:
+    """Known words by class: ``"d"`` words of the domain (never a slip for another term),
+    ``"c"`` other common words, ``"r"`` rare words (still real words: a slip does not cut
+    through one).  Stored as sorted CRC-32 hashes, looked up by bisection."""
+
+    def __init__(self) -> None:
+        self._classes = []
+        for cls in ("d", "c", "r"):
+            hashes = array.array("I")
+            hashes.frombytes(resources.files("govinfo_xlsx.data").joinpath(f"proofread_words_{cls}.u32").read_bytes())
+            if sys.byteorder == "big":
+                hashes.byteswap()
+            self._classes.append((cls, hashes))
+
+    def cls(self, word: str) -> str | None:
+        """``"d"``, ``"c"``, ``"r"`` or None (not a known word)."""
+        h = zlib.crc32(word.encode("utf-8"))
+        for cls, hashes in self._classes:
+            i = bisect.bisect_left(hashes, h)
+            if i < len(hashes) and hashes[i] == h:
+                return cls
+        return None
 
 
 @functools.lru_cache(maxsize=1)
-def _jieba() -> Any:
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
+def _words() -> _Words:
+    return _Words()
 
 
 @functools.lru_cache(maxsize=1)
-def _word_tags() -> dict[str, str]:
-    """Part-of-speech tags of jieba's dictionary (word → tag such as n, v, a)."""
-    import os
-
-    path = os.path.join(os.path.dirname(_jieba().__file__), "dict.txt")
-    tags: dict[str, str] = {}
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            parts = line.split()
-            if len(parts) >= 3:
-                tags[parts[0]] = parts[2]
-    return tags
+def _tags() -> tuple[frozenset[str], frozenset[str]]:
+    """(nouns one keystroke from a target, targets that are verbs)."""
+    nouns, verbs = _data_lines("proofread_tags.txt")[:2]
+    return frozenset(nouns.split(" ")), frozenset(verbs.split(" "))
 
 
-def _word_freq(word: str) -> int:
-    return int(_jieba().dt.FREQ.get(word, 0) or 0)
-
-
-@functools.lru_cache(maxsize=20000)
-def _readings(ch: str) -> tuple[str, ...]:
-    from pypinyin import Style, pinyin
-
-    r = pinyin(ch, style=Style.NORMAL, heteronym=True)
-    return tuple(dict.fromkeys(r[0])) if r and r[0] and r[0][0] != ch else ()
-
-
-def _window_pinyins(text: str) -> list[str]:
-    readings = [_readings(ch) for ch in text]
-    if any(not r for r in readings):
-        return []
+def _window_pinyins(readings: list[list[str]]) -> list[str]:
     # The first combination is every character's most common reading.
-    combos = itertools.islice(itertools.product(*readings), 16)
-    return ["".join(c) for c in combos]
-
-
-#: Jieba frequency at and above which a dictionary word counts as a real word here.
-COMMON_WORD = 50
-#: Single characters so common that windows made only of them are ordinary text.
-_FUNCTION_FREQ = 200_000
+    return ["".join(c) for c in itertools.islice(itertools.product(*readings), 16)]
 
 
 @dataclass(frozen=True)
@@ -326,63 +344,56 @@ class Typo:
 def find_typos(text: str) -> list[Typo]:
     """Suspected pinyin-input typos in ``text``, most certain first, without overlaps.
 
+    A window of two to five characters is suspected when it is spelled in pinyin like a
+    suggestion target (a term of the domain lexicon or a frequent word of real report
+    prose), or one keystroke from a lexicon term, while its characters differ.  It is
+    reported only when what was written is clearly not real text there:
+
+    * garbage: not a known word, not a string attested in real report prose, and no
+      known word runs across its edges (以识别 is no slip for 意识);
+    * or a real word that, replaced by the term, completes a longer lexicon phrase with
+      its neighbours (政策姐夫 → 政策解读).
+
     >>> [(t.written, t.term) for t in find_typos("同时羌胡啊对重大政策的精准解读")]
     [('羌胡啊', '强化')]
     """
     lex = _lexicon()
-    jb = _jieba()
+    table = _readings()
+    exact, prefixes = lex.exact, lex.prefixes
     found: list[tuple[int, Typo]] = []
-    for run in re.finditer(r"[\u4e00-\u9fff]+", text):
+    for run in _HAN.finditer(text):
         chunk, base = run.group(), run.start()
-        tokens = jb.lcut(chunk, HMM=False)
-        bounds = list(itertools.accumulate([0] + [len(t) for t in tokens]))
-        for i in range(len(tokens)):
-            for j in range(i + 1, min(i + 4, len(tokens)) + 1):
-                s, e = bounds[i], bounds[j]
-                window = chunk[s:e]
-                if not 2 <= len(window) <= 5 or window in lex.allowed or window in lex.terms:
-                    continue
-                if j - i > 1 and all(_word_freq(t) >= _FUNCTION_FREQ for t in tokens[i:j]):
-                    continue
-                for k, py in enumerate(_window_pinyins(window)):
-                    # Other readings of polyphonic characters only for an exact match:
-                    # one keystroke from a rare reading (这 zhei) is noise.
-                    hit = _match(py, window, lex, exact_only=k > 0)
-                    if hit is None:
-                        continue
-                    term, how = hit
-                    # Report only the differing words: 政策姐夫 → 政策解读 is 姐夫 → 解读.
-                    toks = list(tokens[i:j])
-                    lead = trail = ""
-                    while len(toks) > 1 and len(toks[0]) > 1 and term.startswith(lead + toks[0]):
-                        lead += toks.pop(0)
-                    while len(toks) > 1 and len(toks[-1]) > 1 and term.endswith(toks[-1] + trail):
-                        trail = toks.pop() + trail
-                    written = "".join(toks)
-                    fix = term[len(lead): len(term) - len(trail)]
-                    ws, we = s + len(lead), e - len(trail)
-                    if len(written) > 1 and _word_freq(written) >= COMMON_WORD or \
-                            (j - i == 1 and len(window) > 1 and _word_freq(window) > 0):
-                        # A real word: never one of the domain's own words (事项 is no slip for
-                        # 时限), and only when the term completes a longer lexicon phrase here.
-                        if written in lex.domain_words or written in lex.allowed or \
-                                not _completes_phrase(chunk, ws, we, fix, lex):
-                            continue
-                        if how != "exact" and not _noun_for_verb(written, fix):
-                            continue  # 坚强领导 is sound Chinese, not a slip for 加强领导
-                        score = 1
-                    else:
-                        # Garbage one keystroke from a term: the slip must keep the syllables'
-                        # initials or one character (先关 → 相关, 内同 → 内容).
-                        if how != "exact" and not _plausible_slip(written, fix, how):
-                            continue
-                        score = 3 if how == "exact" else 2
-                    changed = [w for w, f in zip(written, fix, strict=False) if w != f]
-                    if len(term) < 4 and len(written) == len(fix) and \
-                            all(_word_freq(w) >= _FUNCTION_FREQ for w in changed):
-                        break  # 已申请 is a real phrase; only 已申请公开 → 依申请公开 is certain
-                    found.append((score, Typo(base + ws, base + we, written, fix)))
+        readings = [table.get(ch) or () for ch in chunk]
+        first = [r[0] if r else "" for r in readings]
+        n = len(chunk)
+        for s in range(n - 1):
+            # Pinyin spellings of chunk[s:e] that begin a target's pinyin, most common readings first.
+            states = [r for r in readings[s] if r in prefixes]
+            py = first[s]  # the most common readings only (for one keystroke away)
+            for e in range(s + 2, min(s + 5, n) + 1):
+                nxt = readings[e - 1]
+                if not nxt:
                     break
+                py += nxt[0]
+                states = [q for q in (st + r for st in states for r in nxt) if q in prefixes]
+                hit = None
+                for q in states:
+                    for term in exact.get(q, ()):
+                        if abs(len(term) - (e - s)) <= 1 and term != chunk[s:e]:
+                            hit = term, "exact"
+                            break
+                    if hit is not None:
+                        break
+                if hit is None and e - s == 2 and len(py) >= 5:
+                    hit = _near(py, first[s:e], chunk[s:e], lex)
+                if hit is None:
+                    continue
+                window = chunk[s:e]
+                if window in lex.targets or window in lex.allowed or window in lex.attested:
+                    continue
+                typo = _judge(chunk, s, e, *hit, lex)
+                if typo is not None:
+                    found.append((typo[0], Typo(base + typo[1], base + typo[2], typo[3], typo[4])))
     found.sort(key=lambda x: (-x[0], -(x[1].end - x[1].start), x[1].start))
     taken: list[Typo] = []
     used = bytearray(len(text))  # characters already covered by a more certain finding
@@ -393,12 +404,118 @@ def find_typos(text: str) -> list[Typo]:
     return sorted(taken, key=lambda t: t.start)
 
 
+def _judge(chunk: str, s: int, e: int, term: str, how: str,
+           lex: _Lexicon) -> tuple[int, int, int, str, str] | None:
+    """(certainty, start, end, written, term) when ``chunk[s:e]`` is a slip for ``term``, else None."""
+    window = chunk[s:e]
+    words = _words()
+    # Report only what differs: 已申请公开 → 依申请公开 is 已 → 依.
+    # Whole words only, as a reader sees them: 先关 → 相关 stays whole.
+    lead = trail = 0
+    if len(window) == len(term):
+        while True:
+            k = next((k for k in (4, 3, 2) if lead + k < len(term) - trail and window[lead:lead + k] ==
+                      term[lead:lead + k] and words.cls(term[lead:lead + k])), 0)
+            if not k:
+                break
+            lead += k
+        while True:
+            k = next((k for k in (4, 3, 2) if trail + k < len(term) - lead and window[len(term) - trail - k:
+                      len(term) - trail] == term[len(term) - trail - k: len(term) - trail]
+                      and words.cls(term[len(term) - trail - k: len(term) - trail])), 0)
+            if not k:
+                break
+            trail += k
+    ws, we = s + lead, e - trail
+    written, fix = chunk[ws:we], term[lead: len(term) - trail]
+    cls = words.cls(window) or (words.cls(written) if lead or trail else None)
+    if cls in ("d", "c"):
+        # A real word: never one of the domain's own words (事项 is no slip for 时限), and only
+        # when the term completes a longer lexicon phrase here.
+        if cls == "d" or written in lex.allowed or not _completes_phrase(chunk, ws, we, fix, lex):
+            return None
+        if how != "exact" and not _noun_for_verb(written, fix):
+            return None  # 坚强领导 is sound Chinese, not a slip for 加强领导
+        score = 1
+    else:
+        # Garbage: a slip must not cut through a real word (以识别, 现向社会), and a
+        # keystroke slip must keep the syllables' initials or one character (先关 → 相关).
+        if _crosses_a_word(chunk, ws, we, words) or _inside_a_phrase(chunk, ws, we, lex) or \
+                _names_a_place(chunk, ws, we) or written[0] in _NEGATION and fix[0] != written[0] or \
+                len(written) > 1 and not (lead or trail) and all(ch in lex.function or ch in _GRAMMAR
+                                                                   for ch in written):
+            # 也无因…: two words of grammar side by side are ordinary text, unless the
+            # neighbours spell a lexicon phrase with the term (信息公开一是 → 公开意识).
+            return None
+        # One keystroke away is weaker evidence: the term must also complete a lexicon
+        # phrase with its neighbours (公开视屏 → 公开水平), and keep the syllables' shape.
+        if how != "exact" and not (_plausible_slip(written, fix, how) and _completes_phrase(chunk, ws, we, fix, lex)):
+            return None
+        score = 3 if how == "exact" else 2
+    changed = [w for w, f in zip(written, fix, strict=False) if w != f]
+    if len(term) < 4 and len(written) == len(fix) and all(w in lex.function for w in changed):
+        return None  # 已申请 is a real phrase; only 已申请公开 → 依申请公开 is certain
+    return score, ws, we, written, fix
+
+
+def _crosses_a_word(chunk: str, s: int, e: int, words: _Words) -> bool:
+    """True when a known word of two to four characters runs across ``s`` or ``e``: 以识别 is
+    以 + 识别, so 以识 is no slip for 意识.  A common two-character word counts only when the
+    text outside is not itself a word ending (starting) there: 公开心息 is 公开 + 心息,
+    whatever 开心 may be; a domain word or a longer one always counts (申请人无 is 申请人 + 无)."""
+    n = len(chunk)
+    if 0 < s < n:
+        for a in range(max(0, s - 3), s):
+            for b in range(s + 1, min(n, a + 4) + 1):
+                cls = words.cls(chunk[a:b])
+                if cls and (cls == "d" or b - a >= 3 or not any(
+                        words.cls(chunk[c:s]) for c in range(max(0, s - 4), a + 1) if s - c >= 2)):
+                    return True
+    if 0 < e < n:
+        for b in range(e + 1, min(n, e + 3) + 1):
+            for a in range(max(0, b - 4), e):
+                cls = words.cls(chunk[a:b])
+                if cls and (cls == "d" or b - a >= 3 or not any(
+                        words.cls(chunk[e:c]) for c in range(b, min(n, e + 4) + 1) if c - e >= 2)):
+                    return True
+    return False
+
+
+def _inside_a_phrase(chunk: str, s: int, e: int, lex: _Lexicon) -> bool:
+    """True when ``chunk[s:e]`` is part of a lexicon phrase written out in full (现向社会公布)."""
+    for a in range(max(0, s - lex.longest + 1), s + 1):
+        for b in range(max(e, a + 3), min(len(chunk), a + lex.longest) + 1):
+            if (a, b) != (s, e) and chunk[a:b] in lex.phrases:
+                return True
+    return False
+
+
+#: Adverbs, negations, prepositions and particles that stand alone as words (besides
+#: the very common characters of ``proofread_function.txt``).
+_GRAMMAR = frozenset("也无都还又就才已未不没均皆亦仍再并且而及与或即便则但却曾将被把让给向从对于以为因并非否各每该其此本另")
+
+#: A negation makes words of its own (业务不熟 is not 业务部署).
+_NEGATION = frozenset("不没未无非别勿")
+
+#: What follows a place name (卫辉市, 卫辉分局): a name is not a slip for a word that sounds alike.
+_PLACE_SUFFIX = re.compile(r"[省市县区镇乡村州旗盟]|分局|街道|社区")
+
+
+#: A unit's own suffix (民意乡, 住建局, 2023年): a window starting with it begins after a name or a figure.
+_UNIT_SUFFIX = frozenset("省市县区镇乡村局委办厅处科股室年月日")
+
+
+def _names_a_place(chunk: str, s: int, e: int) -> bool:
+    """True when ``chunk[s:e]`` is, or ends, a name (卫辉市, 民意乡未收到)."""
+    return _PLACE_SUFFIX.match(chunk, e) is not None or chunk[s] in _UNIT_SUFFIX
+
+
 def _noun_for_verb(written: str, fix: str) -> bool:
     """A real word one keystroke from a term counts only as a noun standing where the
     term's verb belongs (政策姐夫 → 政策解读, 不断医生 → 不断提升): other near-homophone
     real words are too often right."""
-    tags = _word_tags()
-    return tags.get(written, "").startswith("n") and tags.get(fix, "").startswith("v")
+    nouns, verbs = _tags()
+    return written in nouns and fix in verbs
 
 
 def _plausible_slip(window: str, term: str, how: str) -> bool:
@@ -410,33 +527,31 @@ def _plausible_slip(window: str, term: str, how: str) -> bool:
         return True
     if how != "indel":
         return False
-    from pypinyin import lazy_pinyin
+    table = _readings()
+    return [table[ch][0][:1] for ch in window] == [table[ch][0][:1] for ch in term if ch in table]
 
-    return [p[:1] for p in lazy_pinyin(window)] == [p[:1] for p in lazy_pinyin(term)]
+
+def _match(py: str, window: str, lex: _Lexicon) -> tuple[str, str] | None:
+    """The target ``py`` spells exactly."""
+    for term in lex.exact.get(py, ()):
+        if term != window and abs(len(term) - len(window)) <= 1:
+            return term, "exact"
+    return None
 
 
-def _match(py: str, window: str, lex: _Lexicon, exact_only: bool = False) -> tuple[str, str] | None:
-    """The lexicon term ``py`` spells, exactly (``"exact"``) or one keystroke away."""
+def _near(py: str, syllables: list[str], window: str, lex: _Lexicon) -> tuple[str, str] | None:
+    """A two-character target one keystroke from the window's pinyin ``py``, and how.
 
-    def usable(term: str) -> bool:
-        return term != window and abs(len(term) - len(window)) <= 1
-
-    term = lex.exact.get(py)
-    if term is not None and usable(term):
-        return term, "exact"
-    if exact_only or len(py) < 5:
-        return None
-    for term in lex.shorter.get(py, ()):  # the window lacks a letter of the term
-        if usable(term):
-            return term, "indel"
-    for i in range(len(py)):  # the window has one letter too many
-        term = lex.exact.get(py[:i] + py[i + 1:])
-        if term is not None and usable(term):
-            return term, "indel"
-    for i in range(len(py)):  # one letter typed with a neighbouring key
-        for term, letter in lex.wild.get(py[:i] + "*" + py[i + 1:], ()):
-            if usable(term) and _adjacent(py[i], letter):
-                return term, "subst"
+    A keystroke changes one syllable, so a candidate keeps the other; the changed one
+    and the target's share a one-letter deletion, or one is the other less a letter."""
+    for i in (0, 1):
+        kept, other = syllables[i], syllables[1 - i]
+        for key in (other, *(other[:k] + other[k + 1:] for k in range(len(other)))):
+            for term, tpy in lex.near.get(f"{i}{kept}|{key}", ()):
+                if term != window:
+                    how = _one_keystroke(py, tpy)
+                    if how is not None:
+                        return term, how
     return None
 
 
@@ -458,13 +573,236 @@ def _completes_phrase(chunk: str, s: int, e: int, term: str, lex: _Lexicon) -> b
     return False
 
 
+# ---------------------------------------------------------------------------
+# Slips of other kinds: duplicated words, malformed dates, a figure without its
+# measure word, unbalanced brackets.
+
+
+@dataclass(frozen=True)
+class Slip:
+    """A located slip: its kind (``duplicate``, ``date``, ``measure-word``, ``brackets``),
+    its span in the text, the text itself and what is wrong, in Chinese."""
+
+    kind: str
+    start: int
+    end: int
+    text: str
+    problem: str = ""
+
+
+#: Reduplications that are sound Chinese although no dictionary lists them.
+_REDUPLICATION = frozenset("常天一人事件个层步年处时刚仅往渐纷频默多好看条项家户点滴紧牢实在扎严切真大稍略久源"
+                           "滚勤恳兢业轰烈踏明白清楚谢哈嘻呵啦")
+#: Verbs said twice on purpose (研究研究, 商量商量).
+_REDUPLICATED_VERBS = frozenset("研究 学习 讨论 商量 考虑 检查 休息 活动 锻炼 整理 打扫 收拾 介绍 了解 交流 沟通 总结 "
+                                "比较 思考 琢磨 体验 尝试 调查 练习 准备 打听 运动 放松 熟悉 认识 看看".split())
+#: Sentence punctuation typed twice (工作。。, 管理，。); …… and —— are single marks.
+_DUP_PUNCT = re.compile(r"[，。；、：,;][，。；、：]")
+_DUP = re.compile(r"([\u4e00-\u9fff]{1,4}?)\1")
+
+
+def _duplicates(chunk: str, base: int) -> list[Slip]:
+    words = _words()
+    out = []
+    for m in _DUP.finditer(chunk):
+        unit, i = m.group(1), m.start()
+        j = i + 2 * len(unit)
+        if len(unit) == 1:
+            if unit in _REDUPLICATION:
+                continue
+            # 公开开展 is 公开 + 开展; 基本本县 is 基本 + 本县; but 我局本本县 is 本县 typed twice.
+            ends_word = any(words.cls(chunk[a:i + 1]) for a in range(max(0, i - 3), i))
+            starts_word = any(words.cls(chunk[i + 1:b]) for b in range(i + 3, min(len(chunk), i + 5) + 1))
+            if ends_word and starts_word or words.cls(unit * 2) and not starts_word:
+                continue
+            # A known word of three characters or more that holds the pair (扎扎实实).
+            if any(words.cls(chunk[a:b]) for a in range(max(0, i - 2), i + 1)
+                   for b in range(j, min(len(chunk), a + 4) + 1) if b - a >= 3):
+                continue
+        else:
+            if not words.cls(unit) or words.cls(unit * 2) or unit[0] == unit[1] or unit in _REDUPLICATED_VERBS:
+                continue  # 研究研究 is sound Chinese; 清清 is handled one character at a time
+            if m.group(0) in _lexicon().allowed:
+                continue
+            # 人民政府政府信息 is 人民政府 + 政府信息.
+            k = len(unit)
+            if any(words.cls(chunk[a:i + k]) for a in range(max(0, i - 3), i)) and \
+                    any(words.cls(chunk[i + k:b]) for b in range(j + 1, min(len(chunk), i + k + 4) + 1)):
+                continue
+        out.append(Slip("duplicate", base + i, base + j, m.group(0)))
+    return out
+
+
+_DATE_RUN = re.compile(r"(?<![\d.])((?:19|20)\d{2})(\d{1,2})月")  # 20231月1日: 年 missing
+_DATE_BARE = re.compile(r"(?<![\d.])((?:19|20)\d{2})(\d{2,4})日")  # 202311日, 20231231日
+_YEAR_NO_NIAN = re.compile(r"(?<![\d.〔\[［(（第])((?:19|20)\d{2})(?=度|全年|上半年|下半年|以来)")
+_MONTH_DAY = re.compile(r"(?<!\d)(\d{1,2})月(\d{1,2})日")
+_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _dates(text: str) -> list[Slip]:
+    out = []
+    for m in _DATE_RUN.finditer(text):
+        out.append(Slip("date", m.start(), m.end(), m.group(0), "年份与月份连写，缺少“年”字"))
+    for m in _DATE_BARE.finditer(text):
+        out.append(Slip("date", m.start(), m.end(), m.group(0), "缺少“年”“月”字"))
+    for m in _YEAR_NO_NIAN.finditer(text):
+        out.append(Slip("date", m.start(), m.end(1), m.group(1), "后缺少“年”字"))
+    for m in _MONTH_DAY.finditer(text):
+        month, day = int(m.group(1)), int(m.group(2))
+        if not 1 <= month <= 12:
+            out.append(Slip("date", m.start(), m.end(), m.group(0), "中的月份不存在"))
+        elif not 1 <= day <= _DAYS[month - 1]:
+            out.append(Slip("date", m.start(), m.end(), m.group(0), "中的日期不存在"))
+    return out
+
+
+#: A figure that counts what was received, handled or published, followed straight by
+#: punctuation: the measure word (件, 条 …) is missing (受理申请15。).
+_BARE_FIGURE = re.compile(
+    r"(?:收到|受理|办结|办理|答复|公开|发布|新收|结转|转结|处理|共计|合计|累计|总计|共|达|计)"
+    r"[^，。；;,、\d：:（）()“”]{0,10}?(?<![\d.%％第A-Za-z-])(\d{1,7})(?=[，。；;,、])")
+
+
+def _bare_figures(text: str) -> list[Slip]:
+    out = []
+    for m in _BARE_FIGURE.finditer(text):
+        if 1900 <= int(m.group(1)) <= 2100 and len(m.group(1)) == 4:
+            continue  # a year
+        if text[m.start(1) - 1] in "为是率":
+            continue  # 数量为0。: the figure is a value, not a count of things
+        out.append(Slip("measure-word", m.start(1), m.end(1), m.group(1)))
+    return out
+
+
+_OPEN = {"《": "》", "“": "”", "（": "）", "(": "）", "〔": "〕", "【": "】"}
+_CLOSE = {"》": "《", "”": "“", "）": "（", ")": "（", "〕": "〔", "】": "【"}
+_PAIR_NAME = {"《": "书名号", "“": "引号", "（": "括号", "〔": "六角括号", "【": "方头括号"}
+#: A list marker such as 1） or （一） opens no bracket.
+_LIST_MARK = re.compile(r"(?:^|(?<=[\n。；;：:，,]))\s*[0-9一二三四五六七八九十a-zA-Z]{1,3}[)）]")
+
+
+def _brackets(text: str) -> list[Slip]:
+    marks = {m.end() - 1 for m in _LIST_MARK.finditer(text)}
+    stack: list[tuple[str, int]] = []
+    out = []
+    for i, ch in enumerate(text):
+        if ch in _OPEN:
+            stack.append(("（" if ch == "(" else ch, i))
+        elif ch in _CLOSE and i not in marks:
+            want = _CLOSE[ch]
+            if stack and stack[-1][0] == want:
+                stack.pop()
+            elif any(o == want for o, _ in stack):
+                # Close the nearest matching opener; the ones opened after it were left open.
+                while stack[-1][0] != want:
+                    o, k = stack.pop()
+                    out.append(Slip("brackets", k, k + 1, text[k], f"没有与之配对的{_PAIR_NAME[o]}"))
+                stack.pop()
+            else:
+                out.append(Slip("brackets", i, i + 1, ch, f"没有与之配对的{_PAIR_NAME[want]}"))
+        elif ch == "\n":
+            # A paragraph ends what a quotation or a parenthesis could span.
+            for o, k in stack:
+                out.append(Slip("brackets", k, k + 1, text[k], f"没有与之配对的{_PAIR_NAME[o]}"))
+            stack.clear()
+    for o, k in stack:
+        out.append(Slip("brackets", k, k + 1, text[k], f"没有与之配对的{_PAIR_NAME[o]}"))
+    return sorted(out, key=lambda x: x.start)
+
+
+def find_slips(text: str) -> list[Slip]:
+    """Duplicated words and characters, malformed dates, figures without their measure
+    word and unbalanced brackets in ``text``, in order.
+
+    >>> [(s.kind, s.text) for s in find_slips("我局加强加强管理，。20231月1日起受理申请15。《条例》")]
+    [('duplicate', '加强加强'), ('duplicate', '，。'), ('date', '20231月'), ('measure-word', '15')]
+    """
+    out: list[Slip] = []
+    for run in _HAN.finditer(text):
+        out.extend(_duplicates(run.group(), run.start()))
+    for m in _DUP_PUNCT.finditer(text):
+        out.append(Slip("duplicate", m.start(), m.end(), m.group(0)))
+    out.extend(_dates(text))
+    out.extend(_bare_figures(text))
+    out.extend(_brackets(text))
+    return sorted(out, key=lambda x: (x.start, x.end))
+
+
+# ---------------------------------------------------------------------------
+# 六、其他需要报告的事项: the 信息处理费 collected.
+
+
+@dataclass(frozen=True)
+class FeeStatement:
+    """What the prose says of the 信息处理费 collected: ``amount`` in 元 (0 when it says
+    none was collected), the sentence that says so and the prose cell it is in."""
+
+    amount: float
+    sentence: str
+    code: str
+    ref: str
+
+
+def stated_fee(wb: FilledWorkbook) -> FeeStatement | None:
+    """The 信息处理费 the report's prose says was collected, or None when it says nothing.
+
+    The fee part (六、其他需要报告的事项) is read first, then the other prose parts;
+    "未收取信息处理费" is a statement of 0 元.  Reports show it next to the tables.
+    """
+    fmt = wb.format
+    pc = fmt.prose_checks
+    spec = pc.fees if pc is not None else None
+    if spec is None:
+        return None
+    amount_res = [pc.compile(p) for p in spec.amount_patterns]
+    none_re = pc.compile(spec.none_pattern)
+    order = [spec.part, *(c for c in pc.sections if c != spec.part)]
+    for code in order:
+        text = wb.prose.get(code) or ""
+        if spec.mention not in text:
+            continue
+        for sentence in _sentences(text):
+            if spec.mention not in sentence:
+                continue
+            quoted = sentence if len(sentence) <= 120 else sentence[:117] + "…"
+            for pat in amount_res:
+                m = pat.search(sentence)
+                if m is not None:
+                    value = parse_number(m.group("n"))
+                    if value is not None:
+                        scale = 10000 if m.group("unit") == "万元" else 1
+                        return FeeStatement(float(value) * scale, quoted, code, fmt.cells[code].ref)
+            if none_re.search(sentence):
+                return FeeStatement(0.0, quoted, code, fmt.cells[code].ref)
+    return None
+
+
+def fee_findings(wb: FilledWorkbook) -> list[Finding]:
+    """A warning when 六、其他需要报告的事项 is written but says nothing of the 信息处理费
+    (the format asks every report to state it; an empty part is already an ``empty-prose`` warning)."""
+    fmt = wb.format
+    pc = fmt.prose_checks
+    spec = pc.fees if pc is not None else None
+    if spec is None:
+        return []
+    code = spec.part
+    text = (wb.prose.get(code) or "").strip()
+    if not text or pc.compile(spec.mention_pattern).search(text):
+        return []
+    cell = fmt.cells[code]
+    return [Finding("prose-fee-missing", WARNING, pc.messages.fee_missing.format(part=cell.label), (cell.ref,),
+                    codes=(code,))]
+
+
 def typo_findings(wb: FilledWorkbook) -> list[Finding]:
-    """Warnings for suspected pinyin-input typos in every prose part."""
+    """Warnings for suspected pinyin-input typos and the other slips (:func:`find_slips`) in every prose part."""
     fmt = wb.format
     spec = fmt.prose_checks
     if spec is None:
         return []
-    msg = spec.messages.typo
+    messages = spec.messages
+    msg = messages.typo
     out = []
     for code in spec.sections:
         text = wb.prose.get(code) or ""
@@ -483,8 +821,23 @@ def typo_findings(wb: FilledWorkbook) -> list[Finding]:
                                f"{settings.MAX_TYPOS_PER_PART} 处，请通读全文。", (cell.ref,), codes=(code,)))
             typos = typos[: settings.MAX_TYPOS_PER_PART]
         for t in typos:
-            context = text[max(0, t.start - 6): t.end + 6].replace("\n", " ")
             out.append(Finding("pinyin-typo", WARNING,
-                               msg.format(part=cell.label, context=context, typo=t.written, term=t.term),
+                               msg.format(part=cell.label, context=_context(text, t.start, t.end), typo=t.written,
+                                          term=t.term),
                                (cell.ref,), expected=t.term, actual=t.written, codes=(code,)))
+        for sl in find_slips(text):
+            rule, key = _SLIP_RULES[sl.kind]
+            out.append(Finding(rule, WARNING,
+                               getattr(messages, key).format(part=cell.label,
+                                                             context=_context(text, sl.start, sl.end),
+                                                             text=sl.text, problem=sl.problem),
+                               (cell.ref,), actual=sl.text, codes=(code,)))
     return out
+
+
+_SLIP_RULES = {"duplicate": ("prose-duplicate", "duplicate"), "date": ("prose-date", "date"),
+               "measure-word": ("prose-measure-word", "measure_word"), "brackets": ("prose-brackets", "brackets")}
+
+
+def _context(text: str, start: int, end: int) -> str:
+    return text[max(0, start - 6): end + 6].replace("\n", " ")

@@ -631,8 +631,8 @@ def _write_table_sheet(ws: Worksheet, fmt: ReportFormat, sl: Any, values: Mappin
                 for k in range(cell.col + 1, last_col + 1):
                     ws.write_blank(cell.row, k, None, st.cell)
             _write_input(ws, fmt, cell, values.get(cell.code), st)
-            if cell.code in notes:
-                ws.write_comment(cell.row, cell.col, notes[cell.code], {"x_scale": 2, "y_scale": 1.5})
+        if cell.code in notes:
+            ws.write_comment(cell.row, cell.col, notes[cell.code], {"x_scale": 2, "y_scale": 1.5})
     # Relations (other than plain totals) turn their cells red when they fail.
     for rel in fmt.relations:
         if rel.derived or rel.table != table.code:

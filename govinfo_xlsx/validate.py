@@ -121,7 +121,8 @@ def _total_findings(wb: FilledWorkbook, ev: Evaluation) -> list[Finding]:
         msg = dr.message.format(table=title, row=cell.row_label, column=cell.col_label,
                                 left=fmt_number(cached), right=fmt_number(true))
         if code in wb.overwritten:
-            out.append(Finding(dr.id, ERROR, msg + "（总计的公式被改成了数值，请恢复为模板中的公式或改为各项之和。）",
+            note = getattr(wb, "total_note", "（总计的公式被改成了数值，请恢复为模板中的公式或改为各项之和。）")
+            out.append(Finding(dr.id, ERROR, msg + note,
                                (cell.ref,), expected=true, actual=cached, codes=(code,)))
         else:
             out.append(Finding("stale-total", WARNING,

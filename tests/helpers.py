@@ -72,8 +72,15 @@ def consistent_values(fmt: ReportFormat, seed: int = 1) -> dict[str, Any]:
     return values
 
 
+def default_prose(fmt: ReportFormat) -> dict[str, str]:
+    """Plain prose for every part; 六 states the 信息处理费, as the format asks."""
+    prose = {c: f"{fmt.cells[c].label}的内容。" for c in fmt.prose_cells}
+    prose["s6"] = "本年度未收取信息处理费。无其他需要报告的事项。"
+    return prose
+
+
 def write_filled(path: Path, fmt: ReportFormat, values: dict[str, Any], **kw: Any) -> Path:
-    prose = kw.pop("prose", {c: f"{fmt.cells[c].label}的内容。" for c in fmt.prose_cells})
+    prose = kw.pop("prose", default_prose(fmt))
     cover = kw.pop("cover", {"cover.filler": "张三", "cover.phone": "0373-1234567", "cover.date": "2025-01-15"})
     write_workbook(path, fmt, year=kw.pop("year", 2024), org=kw.pop("org", "测试县人民政府办公室"),
                    values=values, prose=prose, cover=cover, **kw)

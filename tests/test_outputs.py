@@ -112,20 +112,29 @@ def test_html_without_head_keeps_table_borders_in_chromium(filled, tmp_path):
 
 
 def test_published_output_has_no_editors_note_and_draft_has(filled, tmp_path):
+    import io
+
+    from govinfo_xlsx.docx_writer import docx_bytes
+
     path, _, _ = filled
-    for suffix in ("md", "html", "docx"):
-        out = tmp_path / f"pub.{suffix}"
-        assert main(["report", str(path), "-o", str(out)]) == 0
-        draft = tmp_path / f"draft.{suffix}"
-        assert main(["report", str(path), "-o", str(draft), "--draft"]) == 0
-        if suffix == "docx":
-            pub_text = "\n".join(p.text for p in docx.Document(str(out)).paragraphs)
-            draft_text = "\n".join(p.text for p in docx.Document(str(draft)).paragraphs)
-        else:
-            pub_text, draft_text = out.read_text(encoding="utf-8"), draft.read_text(encoding="utf-8")
-        assert "本年度共新收政府信息公开申请" in pub_text  # the generated paragraph itself is published
-        assert "自动生成" not in pub_text and "请核对" not in pub_text
-        assert "自动生成" in draft_text
+    wb = read_workbook(path)
+    published, draft = build_document(wb), build_document(wb, draft=True)
+
+    def texts(doc):
+        word = docx.Document(io.BytesIO(docx_bytes(doc)))
+        return {"md": render_markdown(doc), "html": render_html(doc),
+                "docx": "\n".join(p.text for p in word.paragraphs)}
+
+    for kind, text in texts(published).items():
+        assert "本年度共新收政府信息公开申请" in text, kind  # the generated paragraph itself is published
+        assert "自动生成" not in text and "请核对" not in text, kind
+    for kind, text in texts(draft).items():
+        assert MARKER in text, kind
+    # the command line: published by default, the note only with --draft
+    assert main(["report", str(path), "-o", str(tmp_path / "pub.html")]) == 0
+    assert main(["report", str(path), "-o", str(tmp_path / "draft.html"), "--draft"]) == 0
+    assert MARKER not in (tmp_path / "pub.html").read_text(encoding="utf-8")
+    assert MARKER in (tmp_path / "draft.html").read_text(encoding="utf-8")
 
 
 def _footer_xml(path) -> str:
@@ -344,3 +353,11 @@ def test_rollup_word_has_a_wide_name_column_and_no_fake_chart(tmp_path, fmt):
     widths = [c.width for c in units.rows[0].cells]
     assert widths[0] >= Mm(34) and widths[0] == max(widths)
     assert all(w >= Mm(12.9) for w in widths[1:])
+
+
+def test_merge_pdf_report_without_libreoffice_is_refused_before_any_work(filled, tmp_path, monkeypatch, capsys):
+    path, _, _ = filled
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert main(["merge", str(path), "-o", str(tmp_path / "m.xlsx"), "--report", str(tmp_path / "m.pdf")]) == 3
+    assert "需要 LibreOffice" in capsys.readouterr().err
+    assert not (tmp_path / "m.xlsx").exists()

@@ -1,10 +1,18 @@
 """Prose ↔ table consistency, pinyin typos (measured on a labelled set), year-over-year report."""
 
+import re
 from pathlib import Path
 
 import pytest
 
-from govinfo_xlsx.proofread import find_typos, parse_number, prose_findings, typo_findings
+from govinfo_xlsx.proofread import (
+    find_slips,
+    find_typos,
+    parse_number,
+    prose_findings,
+    stated_fee,
+    typo_findings,
+)
 from govinfo_xlsx.reader import read_workbook
 
 from .helpers import consistent_values, expected_totals, write_filled
@@ -171,30 +179,29 @@ def test_prose_phrasings(tmp_path, fmt, book, sentence, rule, said):
 
 def _synthetic_cases():
     """Homophone slips planted in the clean sentences: one character of a lexicon term
-    replaced by another common character with the same pinyin (the wrong IME candidate)."""
+    replaced by another character read the same (the wrong IME candidate), from the
+    shipped readings only (no jieba, no pypinyin)."""
     import random
 
-    from pypinyin import lazy_pinyin
-    from pypinyin.pinyin_dict import pinyin_dict
+    from govinfo_xlsx.proofread import _lexicon, _readings
 
-    from govinfo_xlsx.proofread import _lexicon, _word_freq
-
+    table = _readings()
+    by_py: dict[str, list[str]] = {}
+    for ch, rs in table.items():
+        by_py.setdefault(rs[0], []).append(ch)
     lex = _lexicon()
-    by_py: dict[str, set[str]] = {}
-    for cp in pinyin_dict:
-        ch = chr(cp)
-        if _word_freq(ch) >= 2000:
-            by_py.setdefault(lazy_pinyin(ch)[0], set()).add(ch)
     rnd = random.Random(7)
     cases = []
     for label, sent, _ in load_cases():
         if label != "clean":
             continue
-        terms = sorted(t for t in lex.terms if 2 <= len(t) <= 4 and t in sent)
+        terms = sorted(t for t, src in lex.targets.items() if src == "lex" and 2 <= len(t) <= 4 and t in sent)
         rnd.shuffle(terms)
         for t in terms[:3]:
             i = rnd.randrange(len(t))
-            cands = sorted(by_py.get(lazy_pinyin(t[i])[0], set()) - {t[i]})
+            if len(table.get(t[i], ())) != 1:
+                continue  # a polyphonic character: which reading the term uses is not known here
+            cands = sorted(set(by_py.get(table[t[i]][0], ())) - {t[i]})
             if cands:
                 pos = sent.index(t)
                 cases.append((sent[:pos] + t[:i] + rnd.choice(cands) + t[i + 1:] + sent[pos + len(t):], pos + i))
@@ -229,9 +236,145 @@ def test_the_formats_own_wording_raises_no_alarm(fmt):
     walk({k: v for k, v in fmt.to_descriptor().items() if k != "prose_checks"})
     assert len(texts) > 200
     assert [(t.written, t.term) for x in texts for t in find_typos(x)] == []
+    assert [(sl.kind, sl.text) for x in texts for sl in find_slips(x) if sl.kind != "brackets"] == []
 
 
 def test_next_years_plans_are_not_a_wrong_year(tmp_path, fmt, book):
     prose = {"s5": "2024年，我局将进一步加强政策解读。2024年主动公开信息200条。"}
     _, found = _findings(tmp_path, fmt, book, prose, year=2023)
     assert [(f.rule, f.actual) for f in found] == [("prose-year", 2024)]
+
+
+# ---------------------------------------------------------------------------
+# Real-prose calibration: what real reports say must not alarm (issue 12).
+
+
+@pytest.mark.parametrize("sentence", [
+    "坚持以公开为常态、不公开为例外，持续提升公开质效。",
+    "根据《中华人民共和国政府信息公开条例》规定，现向社会公布本机关2023年政府信息公开工作年度报告。",
+    "推动政务公开工作提质增效。",
+    "及时回应社会关切，加强政民互动。",
+    "2021年度，民意乡未收到政府信息公开申请。",
+    "经局领导审批后发布，对网民来信进行统一登记、转办。",
+    "申请人无正当理由逾期不补正的，视为放弃申请。",
+    "年度报告所列数据的统计期限自2023年1月1日起至2023年12月31日止。",
+    "法律、法规、规章和国家有关规定规定应当主动公开的其他政府信息。",
+    "2023年，市住建局坚持以习近平新时代中国特色社会主义思想为指导。",
+    "本年度主动公开文件数量为0。",
+    "我们常常研究研究工作，一一落实，天天更新，扎扎实实推进，基本本县情况清楚。",
+    "（一）主动公开。1）发布信息；2）解读政策。",
+])
+def test_real_report_wording_raises_no_warning(sentence):
+    assert find_typos(sentence) == []
+    assert find_slips(sentence) == []
+
+
+@pytest.mark.parametrize("text, kind, quoted", [
+    ("我局进一步加强加强信息公开管理。", "duplicate", "加强加强"),
+    ("我局本本县政务公开工作有序推进。", "duplicate", "本本"),
+    ("主动公开政府政府信息情况。", "duplicate", "政府政府"),
+    ("规范做好审查工作。。2025年", "duplicate", "。。"),
+    ("强化信息公开管理，。定期组织学习", "duplicate", "，。"),
+    ("统计期限自20231月1日起。", "date", "20231月"),
+    ("统计期限自202311日起至20231231日止。", "date", "202311日"),
+    ("2023全年未收到政府信息公开申请。", "date", "2023"),
+    ("2021度，依托县政府门户网站公开信息。", "date", "2021"),
+    ("自2023年13月1日起施行。", "date", "13月1日"),
+    ("全年共受理申请15。", "measure-word", "15"),
+    ("全年收到政府信息公开申请15，均已办结。", "measure-word", "15"),
+    ("认真学习《条例，推动工作。", "brackets", "《"),
+    ("关于印发《年度报告格式》的通知》要求。", "brackets", "》"),
+    ("依照“公开为常态，不公开为例外原则。", "brackets", "“"),
+    ("（国办公开办函〔202130号）要求。", "brackets", "〔"),
+])
+def test_slips_real_reports_contain(text, kind, quoted):
+    got = [(sl.kind, sl.text) for sl in find_slips(text)]
+    assert (kind, quoted) in got, got
+    sl = next(sl for sl in find_slips(text) if sl.kind == kind)
+    assert text[sl.start:sl.end] == sl.text
+
+
+def test_slips_are_located_warnings_with_the_quoted_text(tmp_path, fmt, book):
+    prose = {"s1.p2": "全年共受理申请15。统计期限自20231月1日起。", "s5": "进一步加强加强培训。认真学习《条例。"}
+    wb = read_workbook(write_filled(tmp_path / "s.xlsx", fmt, book, prose=prose))
+    got = sorted((f.rule, f.cells, f.actual) for f in typo_findings(wb))
+    assert got == sorted([
+        ("prose-measure-word", (fmt.cells["s1.p2"].ref,), "15"),
+        ("prose-date", (fmt.cells["s1.p2"].ref,), "20231月"),
+        ("prose-duplicate", (fmt.cells["s5"].ref,), "加强加强"),
+        ("prose-brackets", (fmt.cells["s5"].ref,), "《"),
+    ])
+    msgs = {f.rule: f.message for f in typo_findings(wb)}
+    assert "“年共受理申请15。统计期限自”的数字“15”后缺少量词" in msgs["prose-measure-word"]
+    assert "日期“20231月”年份与月份连写，缺少“年”字" in msgs["prose-date"]
+    assert "“加强加强”疑为重复输入" in msgs["prose-duplicate"]
+    assert "“《”没有与之配对的书名号" in msgs["prose-brackets"]
+
+
+# ---------------------------------------------------------------------------
+# 六、其他需要报告的事项 and the 信息处理费.
+
+
+def test_a_six_silent_on_fees_is_a_warning(tmp_path, fmt, book):
+    wb, found = _findings(tmp_path, fmt, book, {"s6": "无其他需要报告的事项。"})
+    assert [(f.rule, f.cells) for f in found] == [("prose-fee-missing", (fmt.cells["s6"].ref,))]
+    assert "信息处理费" in found[0].message and fmt.cells["s6"].label in found[0].message
+    assert stated_fee(wb) is None
+
+
+def test_an_empty_six_is_the_empty_prose_warning_only(tmp_path, fmt, book):
+    from govinfo_xlsx.validate import validate
+
+    wb = read_workbook(write_filled(tmp_path / "e.xlsx", fmt, book, prose={"s6": ""}))
+    rules = [f.rule for f in validate(wb).findings if fmt.cells["s6"].ref in f.cells]
+    assert rules == ["empty-prose"]
+
+
+@pytest.mark.parametrize("s6, amount", [
+    ("本年度未收取信息处理费。", 0.0),
+    ("2023年度，本机关没有收取政府信息公开信息处理费。", 0.0),
+    ("本年度共收取信息处理费300元。", 300.0),
+    ("依据《政府信息公开信息处理费管理办法》，本机关收取信息处理费共计0.12万元。", 1200.0),
+    ("本年度收取信息处理费为1,500元，均已上缴国库。", 1500.0),
+])
+def test_stated_fee(tmp_path, fmt, book, s6, amount):
+    wb, found = _findings(tmp_path, fmt, book, {"s6": s6})
+    assert [f.rule for f in found] == []
+    fee = stated_fee(wb)
+    assert fee is not None and fee.amount == amount and fee.code == "s6" and fee.ref == fmt.cells["s6"].ref
+    assert "信息处理费" in fee.sentence
+
+
+def test_fee_stated_in_another_part(tmp_path, fmt, book):
+    wb, _ = _findings(tmp_path, fmt, book, {"s1.p2": "全年未收取信息处理费。", "s6": "无。"})
+    fee = stated_fee(wb)
+    assert fee is not None and fee.amount == 0 and fee.code == "s1.p2"
+
+
+# ---------------------------------------------------------------------------
+# Prepared data: shipped, in sync with the lexicon, and enough on its own.
+
+
+def test_the_shipped_data_is_built_from_the_current_lexicon():
+    from govinfo_xlsx.proofread import _lexicon
+
+    lex = _lexicon()
+    lexicon = [ln.strip() for ln in (Path(__file__).resolve().parent.parent / "govinfo_xlsx" / "data" /
+                                     "lexicon.txt").read_text(encoding="utf-8").splitlines()
+               if re.fullmatch(r"[\u4e00-\u9fff]{2,8}", ln.strip())]
+    missing = [t for t in lexicon if lex.targets.get(t) != "lex"]
+    assert missing == [], "rebuild with scripts/build_proofread_data.py"
+
+
+def test_proofreading_needs_neither_jieba_nor_pypinyin(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "sys.modules['jieba'] = None\nsys.modules['pypinyin'] = None\n"
+            "from govinfo_xlsx.proofread import find_typos, find_slips\n"
+            "print([(t.written, t.term) for t in find_typos('同时羌胡啊对重大政策的精准解读')],"
+            " [s.text for s in find_slips('加强加强')])\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8",
+                         cwd=Path(__file__).resolve().parent.parent, check=True).stdout
+    assert out.strip() == "[('羌胡啊', '强化')] ['加强加强']"

@@ -9,7 +9,7 @@ from govinfo_xlsx.errors import WorkbookError
 from govinfo_xlsx.reader import read_workbook
 from govinfo_xlsx.validate import validate
 
-from .helpers import consistent_values, fill_openpyxl, write_filled
+from .helpers import consistent_values, default_prose, fill_openpyxl, write_filled
 
 
 @pytest.fixture(scope="module")
@@ -283,7 +283,7 @@ def conventional(tmp_path_factory, fmt):
     vals["t2.r6.c1"] = Decimal("78.46")
     vals["t2.r1.c1"] = 37
     p = write_filled(tmp_path_factory.mktemp("conv") / "src.xlsx", fmt, vals,
-                     prose={c: f"{fmt.cells[c].label}的内容。" for c in fmt.prose_cells})
+                     prose=default_prose(fmt))
     return p, vals
 
 
@@ -404,3 +404,23 @@ def test_numbers_in_text_cells_read_as_shown(tmp_path, fmt, template_path):
     assert wb.prose["s5"] == "12.3456"
     assert wb.cover["cover.phone"] == "13812345678" and wb.year == 2024
     assert [f.rule for f in wb.findings] == []
+
+
+def test_a_workbook_of_the_previous_release_reads_without_warning(tmp_path, fmt):
+    """Made before 3.危及“三安全一稳定” took Chinese quotes: the ASCII label and that release's fingerprint read."""
+    import openpyxl
+
+    src = write_filled(tmp_path / "new.xlsx", fmt, consistent_values(fmt, seed=8))
+    book = openpyxl.load_workbook(src)
+    label = next(lab for s in fmt.layout.sheets for lab in s.labels if lab.aliases)
+    assert label.aliases == ('3.危及"三安全一稳定"',)
+    book[label.sheet].cell(label.row + 1, label.col + 1).value = label.aliases[0]
+    meta = book[fmt.sheet_names["meta"]]
+    row = next(r for r in meta.iter_rows() if r[0].value == "layout_fingerprint")
+    row[1].value = "85d049ea3e201de8"
+    book.save(tmp_path / "old.xlsx")
+    wb = read_workbook(tmp_path / "old.xlsx")
+    assert wb.findings == []
+    row[1].value = "0000000000000000"
+    book.save(tmp_path / "other.xlsx")
+    assert [f.rule for f in read_workbook(tmp_path / "other.xlsx").findings] == ["fingerprint-mismatch"]

@@ -171,8 +171,9 @@ def test_docx_converts_to_pdf_in_libreoffice(filled, tmp_path):
     path, vals, d = filled
     out = tmp_path / "r.docx"
     convert(path, out)
-    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/prof", "--convert-to",
-                    "pdf", "--outdir", str(tmp_path), str(out)], check=True, capture_output=True, timeout=180)
+    from govinfo_xlsx.office import convert_with_soffice
+
+    convert_with_soffice(out, "pdf", tmp_path)  # raises with soffice's message when no PDF is written
     pdf = tmp_path / "r.pdf"
     assert pdf.exists() and pdf.stat().st_size > 10000
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
@@ -187,3 +188,19 @@ def test_control_characters_in_org_name_do_not_break_reports(tmp_path, fmt):
         assert convert(p, out).written
     assert "某县\ufffd&lt;b&gt;办公室&lt;/b&gt;" in (tmp_path / "c.html").read_text(encoding="utf-8")
     assert docx.Document(str(tmp_path / "c.docx")).paragraphs[0].text.startswith("某县\ufffd<b>办公室</b>")
+
+
+def test_bundled_sample_workbook_is_built_from_the_bundled_text(tmp_path):
+    """examples/sample-2023.xlsx is what examples/build_sample.py makes today (regenerate it when the template changes)."""
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    sys.path.insert(0, str(root / "examples"))
+    try:
+        import build_sample
+    finally:
+        sys.path.pop(0)
+    out = build_sample.main(["", str(root / "examples" / "sample-report-2023.txt"), str(tmp_path / "s.xlsx")])
+    assert out.read_bytes() == (root / "examples" / "sample-2023.xlsx").read_bytes(), \
+        "run: python examples/build_sample.py examples/sample-report-2023.txt examples/sample-2023.xlsx"
