@@ -125,7 +125,7 @@ def check_files(inputs: Sequence[str | os.PathLike[str]], *, year: int | None = 
     index = []
     for p in files:
         try:
-            wb = read_input(p, year)
+            wb = read_input(p)
         except WorkbookError as exc:
             out.append(CheckedFile(p, error=exc))
             continue

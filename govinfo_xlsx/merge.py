@@ -113,7 +113,7 @@ def _is_document(path: str | os.PathLike[str]) -> bool:
     return Path(path).suffix.lower() in DOCUMENT_SUFFIXES
 
 
-def read_input(path: str | os.PathLike[str], year: int | None = None) -> FilledWorkbook:
+def read_input(path: str | os.PathLike[str]) -> FilledWorkbook:
     """A workbook, or a Word/PDF/HTML report read by the document reader when it is installed.
 
     Raises :class:`~govinfo_xlsx.errors.WorkbookError` (a report while the reader is not installed, too).
@@ -123,7 +123,8 @@ def read_input(path: str | os.PathLike[str], year: int | None = None) -> FilledW
         if docs is None:
             raise WorkbookError("document-not-supported",
                                 "本版本尚不能读取 Word/PDF/网页格式的报告，请报送 Excel 工作簿", path)
-        return docs.read_document(path, year=year)
+        # The report's own title says its year: a report of another year must not be taken for this one.
+        return docs.read_document(path)
     return read_workbook(path)
 
 
@@ -154,7 +155,7 @@ def _read_chunk(args: tuple[list[str], int | None]) -> list[UnitRecord]:
                     out.append(UnitRecord(p, "document", "本版本尚不能读取 Word/PDF/网页格式的报告，请报送 Excel 工作簿",
                                           kind="document"))
                     continue
-                wb = docs.read_document(p, year=year)
+                wb = docs.read_document(p)  # its year from its title, never assumed
             else:
                 wb = read_workbook(p)
         except WorkbookError as exc:
@@ -574,7 +575,7 @@ def _compare_documents(records: list[UnitRecord]) -> None:
         reason = f"同一单位另报送了工作簿 {Path(wbrec.path).name}，以工作簿为准"
         if docs is not None and hasattr(docs, "compare_with_workbook"):
             try:
-                findings = docs.compare_with_workbook(docs.read_document(r.path, year=r.year), read_workbook(wbrec.path))
+                findings = docs.compare_with_workbook(docs.read_document(r.path), read_workbook(wbrec.path))
             except (WorkbookError, OSError) as exc:
                 findings, reason = [], reason + f"（未能比对：{exc}）"
             if findings:

@@ -256,11 +256,13 @@ def test_reports_sent_as_word_are_read_and_compared(tmp_path, fmt):
     write_filled(tmp_path / "甲县.xlsx", fmt, va, org="甲县人民政府")
     fill_form(fmt, va, tmp_path / "甲县报告.docx", org="甲县人民政府", year=2024)
     fill_form(fmt, vb, tmp_path / "乙县报告.docx", org="乙县人民政府", year=2024)
+    fill_form(fmt, vb, tmp_path / "丙县2023年报告.docx", org="丙县人民政府", year=2023)  # another year's report
     res = merge([tmp_path], tmp_path / "out" / "市.xlsx", org="市", jobs=1)
     st = {Path(u.path).name: u for u in res.units}
     assert st["甲县.xlsx"].status == "merged"
     assert st["甲县报告.docx"].status == "compared" and "一致" in st["甲县报告.docx"].reason
     assert st["乙县报告.docx"].status == "merged" and st["乙县报告.docx"].status_key() == "imported"
+    assert st["丙县2023年报告.docx"].status == "other-year"
     assert res.totals["t3.r01.c7"] == expected_totals(fmt, va)["t3.r01.c7"] + expected_totals(fmt, vb)["t3.r01.c7"]
     rows = _sheet_rows(tmp_path / "out" / "市.xlsx", "报送情况")
     assert any(r[1] == "乙县人民政府" and r[2] == "已汇总（由 Word/PDF 导入）" for r in rows)
