@@ -39,6 +39,7 @@ __all__ = [
     "Cell",
     "Column",
     "FormatError",
+    "Header",
     "Kind",
     "LabelCell",
     "Layout",
@@ -308,12 +309,13 @@ class Section:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Column:
-    """A column of a table block: its code, its label path (outer to inner), its parts if a total."""
+class Header:
+    """A row or a column of a table block: its code, its label path (outer to inner), its parts if a
+    total, and older wordings of its label that workbooks of earlier versions carry."""
 
     code: str
     path: tuple[str, ...]
-    sum_of: tuple[str, ...] = _f((), json="sum_of_columns")
+    sum_of: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
 
     @property
@@ -323,21 +325,19 @@ class Column:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Row:
-    """A row of a table block: its code, its label path, its parts if a total, older labels it may carry."""
+class Column(Header):
+    """A column of a table block (a total names its parts in ``sum_of_columns``)."""
 
-    code: str
-    path: tuple[str, ...]
+    sum_of: tuple[str, ...] = _f((), json="sum_of_columns")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Row(Header):
+    """A row of a table block (a total names its parts in ``sum_of_rows``)."""
+
     sum_of: tuple[str, ...] = _f((), json="sum_of_rows")
-    aliases: tuple[str, ...] = ()
-
-    @property
-    def label(self) -> str:
-        """The innermost label."""
-        return self.path[-1] if self.path else ""
 
 
-Header = Column | Row
 
 
 @dataclass(frozen=True, kw_only=True)

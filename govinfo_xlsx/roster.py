@@ -180,17 +180,50 @@ def _core(text: str) -> str:
     return _NOISE.sub("", norm_name(text))
 
 
+#: Words every unit's name shares (and their abbreviations): a near-miss is judged on the rest,
+#: the place and the office (牧野区政府办 is 牧野区人民政府办公室, not 红旗区人民政府办公室).
+_GENERIC = re.compile(r"人民政府|政府|办公室|办公厅|管理委员会|管委会|委员会|人民|办|局|委")
+
+
+def _is_subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(ch in it for ch in short)
+
+
+def name_similarity(a: str, b: str) -> float:
+    """How likely two unit names mean the same unit, 0–1: the distinctive part counts most.
+
+    >>> name_similarity("牧野区政府办", "牧野区人民政府办公室") >= 0.9
+    True
+    >>> name_similarity("牧野区人民政府办公室", "红旗区人民政府办公室") < 0.5
+    True
+    """
+    ka, kb = norm_name(a), norm_name(b)
+    if not ka or not kb:
+        return 0.0
+    da, db = _GENERIC.sub("", ka), _GENERIC.sub("", kb)
+    whole = difflib.SequenceMatcher(None, ka, kb).ratio()
+    core = difflib.SequenceMatcher(None, da, db).ratio() if da and db else whole
+    score = 0.7 * core + 0.3 * whole
+    short, long = sorted((ka, kb), key=len)
+    if da and da == db:
+        score = max(score, 0.9)
+    elif _is_subsequence(short, long) and len(short) >= 3:
+        score = max(score, 0.8)
+    return score
+
+
 def closest(name: str, candidates: list[str], cutoff: float = 0.5) -> str | None:
-    """The candidate closest to ``name`` (for "可能是…" hints), or None when nothing is close."""
-    key = norm_name(name)
-    if not key or not candidates:
+    """The candidate closest to ``name`` (for "可能是…" hints), or None when nothing is close.
+
+    >>> closest("牧野区人民政府办公室", ["红旗区人民政府办公室", "牧野区政府办", "获嘉县人民政府办公室"])
+    '牧野区政府办'
+    """
+    if not norm_name(name) or not candidates:
         return None
     best, best_score = None, cutoff
     for c in candidates:
-        ck = norm_name(c)
-        score = difflib.SequenceMatcher(None, key, ck).ratio()
-        if key in ck or ck in key:
-            score = max(score, 0.75)
+        score = name_similarity(name, c)
         if score > best_score:
             best, best_score = c, score
     return best

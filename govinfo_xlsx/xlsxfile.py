@@ -23,6 +23,7 @@ the reference the tests compare the fast path against.
 
 from __future__ import annotations
 
+import datetime as _dt
 import functools
 import os
 import posixpath
@@ -155,6 +156,7 @@ class XlsxPackage:
         self._shared: list[str] | None = None
         self._cal: Any = None
         self._shared_plain: bool | None = None
+        self._dates: dict[str, bool] | None = None
         self._read_workbook()
 
     def close(self) -> None:
@@ -185,20 +187,24 @@ class XlsxPackage:
                     return info
             return None
 
-    def _read_small(self, name: str, required: bool = True, limit: int | None = None) -> bytes | None:
+    def _read_small(self, name: str, required: bool = True, limit: int | None = None,
+                    what: str | None = None) -> bytes | None:
+        """A part inflated whole; ``what`` names it in messages (``工作表“…”``; default the part name)."""
+        label = what or f"{name} "
         info = self._member(name)
         if info is None:
             if required:
                 raise self._fail("not-xlsx", f"文件中缺少 {name}，不是有效的 Excel 工作簿")
             return None
         if info.file_size > (limit or settings.MAX_MEMBER_BYTES):
-            raise self._fail("too-large", f"{name} 解压后有 {info.file_size // (1024 * 1024)} MB，超过上限")
+            raise self._fail("too-large", f"{label}解压后有 {info.file_size // (1024 * 1024)} MB，超过上限")
         try:
             return self.zf.read(info)
         except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error) as exc:
             raise self._fail("corrupt-zip", f"压缩包已损坏（{name}：{exc}）") from exc
         except NotImplementedError as exc:  # a compression method zipfile cannot inflate
-            raise self._fail("corrupt-zip", f"{name} 使用了不支持的压缩方式（{exc}），请在 Excel/WPS 中重新保存") from exc
+            raise self._fail("corrupt-zip", f"{label}使用了本工具不支持的压缩方式（编号 {info.compress_type}），"
+                                            "请在 Excel/WPS 中打开后重新保存") from exc
         except RuntimeError as exc:  # encrypted member
             raise self._fail("encrypted", "工作簿设置了密码，请在 Excel/WPS 中取消密码后另存为 .xlsx") from exc
 
@@ -299,24 +305,25 @@ class XlsxPackage:
             return False  # a DTD, a prefixed namespace, comments, single quotes: the XML parser reads it
         try:
             text = data.decode("utf-8")
+            # <sheets> and <workbookPr> come before <definedNames> (CT_Workbook order).
+            cut = text.find("<definedNames>")
+            head, block = (text, "") if cut < 0 else (text[:cut], text[cut: text.find("</definedNames>", cut)])
             sheets = []
-            for m in _SHEET_RE.finditer(text):
+            for m in _SHEET_RE.finditer(head):
                 attrs = dict(_ATTR_RE.findall(m.group(1)))
                 rid = next((v for k, v in attrs.items() if k.endswith(":id")), "")
                 sheets.append((_xml_text(attrs.get("name", "")), rels.get(rid, ""), attrs.get("state", "visible")))
-            names = {}
-            found = 0
-            for name, local, value in _DEFNAME_RE.findall(text):
-                found += 1
-                if not local:  # workbook-level names only
-                    names[_xml_text(name)] = _xml_text(value)
+            found = _DEFNAME_RE.findall(block)
+            names = {name: value for name, attrs, value in found if "localSheetId" not in attrs}  # workbook-level
+            if "&" in block:
+                names = {_xml_text(name): _xml_text(value) for name, value in names.items()}
         except (UnicodeDecodeError, ValueError, OverflowError):  # bad bytes or character references:
             return False  # the XML parser says where
-        if not sheets or len(sheets) != text.count("<sheet ") or found != text.count("<definedName "):
+        if not sheets or len(sheets) != text.count("<sheet ") or len(found) != text.count("<definedName "):
             return False
         self.sheets, self.defined_names = sheets, names
-        self.workbook_protected = 'lockStructure="1"' in text or 'lockStructure="true"' in text
-        pr = _WORKBOOK_PR_RE.search(text)
+        self.workbook_protected = 'lockStructure="1"' in head or 'lockStructure="true"' in head
+        pr = _WORKBOOK_PR_RE.search(head)
         self.date1904 = bool(pr and _DATE1904_RE.search(pr.group(0)))
         return True
 
@@ -381,7 +388,7 @@ class XlsxPackage:
         return self._cal
 
     def _fast_sheet(self, sd: SheetData, info: zipfile.ZipInfo, max_row: int, max_col: int) -> bool:
-        raw = self._read_small(info.filename) or b""
+        raw = self._read_small(info.filename, what=f"工作表“{sd.name}”") or b""
         root = _ROOT_RE.search(raw, 0, 4096)
         # A DTD can only stand in the prolog, before the root element; the
         # expressions read UTF-8 only.
@@ -421,7 +428,16 @@ class XlsxPackage:
         # error value is read from the XML (and a cell without ``r`` sits
         # where its order puts it).
         positions: dict[int, tuple[int, int]] | None = None
-        marks: list[tuple[int, int, bytes | None]] = [(m.start(), 0, None) for m in pat.formula.finditer(data)]
+        marks: list[tuple[int, int, bytes | None]] = []
+        for m in pat.formula.finditer(data):
+            # <f> is the first child of its <c>: the nearest cell start before it, with only
+            # white space between that tag's end and the formula.
+            cell = data.rfind(pat.cell, 0, m.start())
+            tag_end = data.find(b">", cell)
+            if cell < 0 or data[cell + len(pat.cell)] not in b" \t\r\n>" or data[tag_end - 1] == 47 \
+                    or data[tag_end + 1: m.start()].strip():
+                return False  # not as CT_Cell has it: the XML parser decides
+            marks.append((cell, 0, None))
         if b'"e"' in data:
             marks.extend((m.start(), 1, m.group(2) or b"") for m in pat.error.finditer(data))
         for offset, _, error in sorted(marks):  # a formula cell's error after its formula
@@ -446,7 +462,9 @@ class XlsxPackage:
         dim = pat.dimension.search(raw, 0, start)
         if dim:
             sd.dimension = dim.group(1).decode("ascii", "replace")
-        sd.merges = {x.decode("ascii", "replace") for x in pat.merge.findall(raw, end)}
+        merges_end = raw.find(pat.merges_close, end)
+        sd.merges = {x.decode("ascii", "replace") for x in pat.merge.findall(raw, end, len(raw) if merges_end < 0
+                                                                               else merges_end)}
         sd.fast = True
         return True
 
@@ -462,6 +480,41 @@ class XlsxPackage:
                     raise self._fail("xml-attack", f"{part} 含有 DTD/实体声明，出于安全原因拒绝读取")
                 self._shared_plain = True
         return self._shared_plain
+
+    def date_styles(self) -> dict[str, bool]:
+        """Cell styles (``s``) whose number format shows a date or time: style -> is a duration.
+
+        A number in such a cell is what the user sees as a date; the XML
+        parser returns it as one, as calamine does on the fast path.
+        """
+        if self._dates is None:
+            custom: dict[str, str] = {}
+            xfs: list[str] = []
+            st = {"in": False}
+
+            def start(tag_name: str, attrs: dict[str, str]) -> None:
+                tag = _local(tag_name)
+                if tag == "numFmt":
+                    custom[attrs.get("numFmtId", "")] = attrs.get("formatCode", "")
+                elif tag == "cellXfs":
+                    st["in"] = True
+                elif tag == "xf" and st["in"]:
+                    xfs.append(attrs.get("numFmtId", "0"))
+
+            def end(tag_name: str) -> None:
+                if _local(tag_name) == "cellXfs":
+                    st["in"] = False
+
+            part = self.styles_part
+            if part is not None and self._member(part) is not None:
+                self._parse(self._read_small(part) or b"", start, part, end)
+            dates = {}
+            for i, fid in enumerate(xfs):
+                kind = _format_kind(custom[fid]) if fid in custom else _BUILTIN_DATES.get(fid)
+                if kind is not None:
+                    dates[str(i)] = kind == "duration"
+            self._dates = dates
+        return self._dates
 
     def read_sheet(self, name: str, max_row: int, max_col: int) -> SheetData:
         """Read the cells of rows ``0..max_row`` and columns ``0..max_col`` of a sheet.
@@ -481,7 +534,8 @@ class XlsxPackage:
             return sd
         sd.cells.clear()
         shared = self.shared_strings()
-        cur: dict[str, Any] = {"ref": None, "t": "n", "f": False, "v": None, "is": None, "in": None, "len": 0,
+        dates = self.date_styles()
+        cur: dict[str, Any] = {"ref": None, "t": "n", "s": None, "f": False, "v": None, "is": None, "in": None, "len": 0,
                                "row": -1, "col": -1, "merges": set(), "after_data": False}
         cells = sd.cells
 
@@ -493,7 +547,7 @@ class XlsxPackage:
                     r, c = parse_ref(ref)
                 else:  # position implied by order
                     r, c = cur["row"], cur["col"] + 1
-                cur.update(ref=(r, c), t=attrs.get("t", "n"), f=False, v=None, len=0, **{"is": None})
+                cur.update(ref=(r, c), t=attrs.get("t", "n"), s=attrs.get("s"), f=False, v=None, len=0, **{"is": None})
                 cur["col"] = c
             elif tag == "row":
                 r = attrs.get("r")
@@ -546,7 +600,10 @@ class XlsxPackage:
                     # One character over the limit is kept so the reader can tell the cell was cut.
                     v = None if cur["v"] is None else "".join(cur["v"])[: settings.MAX_CELL_CHARS + 1]
                     inline = None if cur["is"] is None else "".join(cur["is"])[: settings.MAX_CELL_CHARS + 1]
-                    cells[(r, c)] = _cell(cur["t"], v, inline, cur["f"], shared)
+                    cell = _cell(cur["t"], v, inline, cur["f"], shared)
+                    if cell.type == "n" and cell.value is not None and dates.get(cur["s"]) is False:
+                        cell = _date_cell(cell, self.date1904)
+                    cells[(r, c)] = cell
 
         p = _parser()
         p.StartElementHandler = start
@@ -579,7 +636,8 @@ class XlsxPackage:
         except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
             raise self._fail("corrupt-zip", f"压缩包已损坏（工作表“{name}”：{exc}）") from exc
         except NotImplementedError as exc:
-            raise self._fail("corrupt-zip", f"工作表“{name}”使用了不支持的压缩方式（{exc}），请在 Excel/WPS 中重新保存") from exc
+            raise self._fail("corrupt-zip", f"工作表“{name}”使用了本工具不支持的压缩方式（编号 {info.compress_type}），"
+                                            "请在 Excel/WPS 中打开后重新保存") from exc
         except RuntimeError as exc:
             raise self._fail("encrypted", "工作簿设置了密码，请取消密码后另存为 .xlsx") from exc
         except ValueError as exc:  # a malformed cell reference (parse_ref)
@@ -630,6 +688,8 @@ _R_ATTR = re.compile(rb'\sr="([^"]*)"')
 class _Patterns:
     open: bytes
     close: bytes
+    cell: bytes
+    merges_close: bytes
     formula: re.Pattern[bytes]
     error: re.Pattern[bytes]
     row_or_cell: re.Pattern[bytes]
@@ -641,10 +701,13 @@ class _Patterns:
 def _patterns(prefix: bytes) -> _Patterns:
     """The fast path's expressions for the sheet's element prefix (``x:`` from the Open XML SDK; usually none)."""
     p = re.escape(prefix + b":") if prefix else b""
+    q = prefix + b":" if prefix else b""
     return _Patterns(
-        open=b"<" + (prefix + b":" if prefix else b"") + b"sheetData",
-        close=b"</" + (prefix + b":" if prefix else b"") + b"sheetData>",
-        formula=re.compile(rb"<" + p + rb"c\b[^>]*(?<!/)>\s*<" + p + rb"f\b"),
+        open=b"<" + q + b"sheetData",
+        close=b"</" + q + b"sheetData>",
+        cell=b"<" + q + b"c",
+        merges_close=b"</" + q + b"mergeCells>",
+        formula=re.compile(rb"<" + p + rb"f\b"),
         error=re.compile(rb"<" + p + rb"c\b([^>]*?\bt=\"e\"[^>]*)>(?:<" + p + rb"f\b[^>]*(?:/>|>[^<]*</" + p
                          + rb"f>))?(?:<" + p + rb"v>([^<]*)</" + p + rb"v>)?"),
         row_or_cell=re.compile(rb"<" + p + rb"(row|c)\b([^>]*)>"),
@@ -675,7 +738,7 @@ def _positions(data: bytes, pat: _Patterns) -> dict[int, tuple[int, int]]:
 _SHEET_RE = re.compile(r"<sheet\b([^>]*)/>")
 _ATTR_RE = re.compile(r'([\w:]+)="([^"]*)"')
 # Names as Excel, WPS and LibreOffice write them (name first); others go to the XML parser.
-_DEFNAME_RE = re.compile(r'<definedName name="([^"]*)"(?=[^>]*\b(localSheetId)=)?[^>]*>([^<]*)</definedName>')
+_DEFNAME_RE = re.compile(r'<definedName name="([^"]*)"([^>]*)>([^<]*)</definedName>')
 _WORKBOOK_PR_RE = re.compile(r"<workbookPr\b[^>]*>")
 _DATE1904_RE = re.compile(r'\bdate1904="(?:1|true)"')
 _ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|lt|gt|amp|quot|apos);")
@@ -704,6 +767,39 @@ def _calamine_value(v: Any) -> tuple[Any, str]:
     if hasattr(v, "total_seconds"):  # timedelta
         return float(v.total_seconds()) / 86400.0, "n"
     return str(v), "s"
+
+
+# Built-in number formats that show a date or time (ECMA-376 18.8.30, with the
+# East Asian ones): "date", or "duration" for [h]:mm:ss.
+_BUILTIN_DATES = {**{str(i): "date" for i in (*range(14, 23), *range(27, 37), 45, 47, *range(50, 59))},
+                  "46": "duration"}
+_FORMAT_LITERALS = re.compile(r'"[^"]*"|\\.|_.|\*.')
+_ELAPSED = re.compile(r"\[(?:h+|m+|s+)\]", re.I)
+
+
+def _format_kind(code: str) -> str | None:
+    """"date" when a custom number format shows a date or time, "duration" for elapsed time, else None."""
+    first = _FORMAT_LITERALS.sub("", code.split(";", 1)[0])
+    if _ELAPSED.search(first):
+        return "duration"
+    first = re.sub(r"\[[^\]]*\]", "", first)  # colours, conditions, locales
+    if re.search(r"[dmyhsDMYHS]", first) or re.search(r"(?i)a/?p", first):
+        return "date"
+    return None
+
+
+def _date_cell(cell: RawCell, date1904: bool) -> RawCell:
+    """A number in a date-formatted cell as the date (or time) it shows, ISO-written as calamine gives it."""
+    serial = cell.value
+    if not (0 <= serial < 2958466):  # beyond 9999-12-31: Excel shows ####; keep the number
+        return cell
+    if serial < 1:
+        moment = _dt.datetime(1900, 1, 1) + _dt.timedelta(days=serial)
+        return RawCell(moment.time().isoformat(), "d", cell.formula)
+    epoch = _dt.datetime(1904, 1, 1) if date1904 else _dt.datetime(1899, 12, 30)
+    moment = epoch + _dt.timedelta(days=serial)
+    text = moment.date().isoformat() if serial == int(serial) else moment.isoformat()
+    return RawCell(text, "d", cell.formula)
 
 
 def _cell(t: str, v: str | None, inline: str | None, formula: bool, shared: list[str]) -> RawCell:

@@ -90,6 +90,16 @@ def build(good: Path, d: Path, fmt) -> dict[str, Path]:
     part = sheet_part(good, fmt.table("t3").sheet)
     out["encoding.xlsx"] = rewrite_zip(good, d / "encoding.xlsx", lambda n, b: b.replace(
         b'encoding="UTF-8"', b'encoding="UTF-9"', 1) if n == part else b)
+    # 表三 stored with Deflate64 (method 9), which some archivers use and Python's zipfile cannot inflate
+    raw_zip = bytearray(good.read_bytes())
+    name = part.encode()
+    for sig, method_at, name_at in ((b"PK\x03\x04", 8, 30), (b"PK\x01\x02", 10, 46)):
+        at = raw_zip.find(sig)
+        while at >= 0:
+            if raw_zip[at + name_at: at + name_at + len(name)] == name:
+                raw_zip[at + method_at: at + method_at + 2] = (9).to_bytes(2, "little")
+            at = raw_zip.find(sig, at + 4)
+    put("deflate64.xlsx", bytes(raw_zip))
     # a million honest rows pasted below 表三
     rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(100, 1_000_100))
 
@@ -193,14 +203,15 @@ def _long_doubles(xml: bytes, near_integers: bool) -> bytes:
 
 
 def rewrite_conventions(src: Path, dst: Path, fmt, *, drop_r: bool | str = False, prefix: bool = False,
-                        date1904: bool = False, rename: bool = False, long_doubles: bool = False,
+                        date1904: bool = False, rename: bool | str = False, long_doubles: bool = False,
                         near_integers: bool = False) -> Path:
     """Rewrite a template-written workbook in other writers' (legal) conventions.
 
     ``drop_r``: cells and rows without ``r`` (``"implied"``: only where no gap follows); ``prefix``: ``<x:worksheet xmlns:x=...>``;
     ``date1904``: the 1904 date system, with 填报日期 a typed date (serial and date style);
     ``rename``: every part under other names (``xl/workbook.xml`` -> ``book/main.xml``,
-    sheets -> ``book/ws/a.xml``..., found only through the relationships);
+    sheets -> ``book/ws/a.xml``..., found only through the relationships; ``"sheets"``: only the sheets,
+    as ``xl/ws/a.xml``...);
     ``long_doubles``: 17 significant digits (``78.459999999999994``);
     ``near_integers``: whole numbers as pasted computed results (``37.00000000000001``).
     """
@@ -241,20 +252,25 @@ def rewrite_conventions(src: Path, dst: Path, fmt, *, drop_r: bool | str = False
         if prefix and name.endswith(".xml") and name.startswith("xl/"):
             parts[name] = _prefix(parts[name])
     if rename:
+        everything = rename != "sheets"
+        book = "book" if everything else "xl"
         names = {"xl/workbook.xml": "book/main.xml", "xl/sharedStrings.xml": "book/strings.xml",
-                 "xl/styles.xml": "book/looks.xml", "xl/theme/theme1.xml": "book/theme.xml"}
+                 "xl/styles.xml": "book/looks.xml", "xl/theme/theme1.xml": "book/theme.xml"} if everything else {}
         for i, p in enumerate(sorted(sheet_parts)):
-            names[p] = f"book/ws/{chr(97 + i)}.xml"
+            names[p] = f"{book}/ws/{chr(97 + i)}.xml"
         rels = parts.pop("xl/_rels/workbook.xml.rels")
 
         def target(m: re.Match) -> bytes:
             old = "xl/" + m.group(1).decode().lstrip("/").removeprefix("xl/")
-            new = names[old]
+            new = names.get(old, old)
             # one target absolute, the others relative to the workbook part
-            return b'Target="' + (("/" + new) if new.endswith("a.xml") else new.removeprefix("book/")).encode() + b'"'
+            return b'Target="' + (("/" + new) if new.endswith("a.xml") else new.removeprefix(book + "/")).encode() + b'"'
 
-        parts["book/_rels/main.xml.rels"] = re.sub(rb'Target="([^"]+)"', target, rels)
-        parts["_rels/.rels"] = parts["_rels/.rels"].replace(b'Target="xl/workbook.xml"', b'Target="book/main.xml"')
+        rels_name = "book/_rels/main.xml.rels" if everything else "xl/_rels/workbook.xml.rels"
+        parts[rels_name] = re.sub(rb'Target="([^"]+)"', target, rels)
+        parts["_rels/.rels"] = parts["_rels/.rels"].replace(b'Target="xl/workbook.xml"',
+                                                            b'Target="' + names.get("xl/workbook.xml", "xl/workbook.xml")
+                                                            .encode() + b'"')
         ct = parts["[Content_Types].xml"]
         for old, new in names.items():
             ct = ct.replace(b'PartName="/' + old.encode() + b'"', b'PartName="/' + new.encode() + b'"')

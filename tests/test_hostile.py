@@ -35,6 +35,7 @@ EXPECTED = {
     "laughs.xlsx": "xml-attack",
     "xxe.xlsx": "xml-attack",
     "encoding.xlsx": "corrupt-xml",
+    "deflate64.xlsx": "corrupt-zip",
 }
 
 
@@ -66,6 +67,20 @@ def test_an_unknown_encoding_names_the_sheet_and_the_encoding(cases, fmt):
         finally:
             xlsxfile.FAST_PATH = True
         assert f"工作表“{fmt.table('t3').sheet}”的 XML 已损坏（声明了未知的字符编码“UTF-9”）" in str(ei.value)
+
+
+def test_an_unsupported_compression_names_the_sheet(cases, fmt):
+    from govinfo_xlsx import xlsxfile
+
+    _, files = cases
+    for fast in (True, False):
+        xlsxfile.FAST_PATH = fast
+        try:
+            with pytest.raises(WorkbookError) as ei:
+                read_workbook(files["deflate64.xlsx"])
+        finally:
+            xlsxfile.FAST_PATH = True
+        assert f"工作表“{fmt.table('t3').sheet}”使用了本工具不支持的压缩方式（编号 9）" in str(ei.value)
 
 
 def test_missing_and_directory(tmp_path):

@@ -293,6 +293,7 @@ CONVENTIONS = {
     "prefixed-namespace": {"prefix": True},
     "date-1904": {"date1904": True},
     "renamed-parts": {"rename": True},
+    "renamed-sheets": {"rename": "sheets"},
     "17-digit-doubles": {"long_doubles": True},
     "pasted-near-integers": {"near_integers": True},
     "all-at-once": {"drop_r": True, "prefix": True, "date1904": True, "rename": True, "long_doubles": True,
@@ -331,7 +332,8 @@ def test_other_writers_conventions_read_exactly_on_both_paths(conventional, tmp_
         assert wb.findings == [] and validate(wb).findings == [], (name, fast)
 
 
-@pytest.mark.parametrize("name", ["cells-without-r", "r-only-after-gaps", "prefixed-namespace", "all-but-renamed"])
+@pytest.mark.parametrize("name", ["cells-without-r", "r-only-after-gaps", "prefixed-namespace", "renamed-sheets",
+                                  "all-but-renamed"])
 def test_fast_path_reads_other_conventions_itself_with_formulas(conventional, tmp_path, fmt, name):
     """The fast path does not merely fall back: it reads these, formulas included, at the right cells."""
     from govinfo_xlsx.xlsxfile import open_package
@@ -424,3 +426,26 @@ def test_a_workbook_of_the_previous_release_reads_without_warning(tmp_path, fmt)
     row[1].value = "0000000000000000"
     book.save(tmp_path / "other.xlsx")
     assert [f.rule for f in read_workbook(tmp_path / "other.xlsx").findings] == ["fingerprint-mismatch"]
+
+
+def test_a_count_shown_as_a_date_is_not_a_number_on_both_paths(conventional, tmp_path, fmt):
+    """Excel turns "1-5" typed into a count into a date: both paths read the date the clerk sees, never 45296."""
+    import re
+    import zipfile
+
+    from . import corpus
+
+    src, _ = conventional
+    base = corpus.rewrite_conventions(src, tmp_path / "d.xlsx", fmt, date1904=True)
+    with zipfile.ZipFile(base) as z:  # the helper appended a date style (numFmtId 14) to cellXfs
+        date_style = int(re.search(rb'<cellXfs count="(\d+)"', z.read("xl/styles.xml")).group(1)) - 1
+    c = fmt.cells["t3.r01.c1"]
+    part = corpus.sheet_part(src, c.sheet)
+    p = corpus.rewrite_zip(base, tmp_path / "typed.xlsx", lambda n, b: re.sub(
+        rb'<c r="' + c.address.encode() + rb'"[^>]*>.*?</c>',
+        b'<c r="%s" s="%d"><v>45296</v></c>' % (c.address.encode(), date_style), b, count=1) if n == part else b)
+    fast, slow = _both_ways(p)
+    assert fast == slow
+    errors = [f for f in validate(read_workbook(p)).errors]
+    assert [(f.rule, f.cells) for f in errors] == [("not-a-number", (c.ref,))]
+    assert "2028-01-06" in errors[0].message  # 45296 days after 1904-01-01
