@@ -659,7 +659,8 @@ def _px(width_chars: float) -> int:
     return int(width_chars * 7 + 5)
 
 
-def _write_list_sheet(wb: Workbook, spec: ListSheet, st: _Styles) -> None:
+def _write_list_sheet(wb: Checked, spec: ListSheet, st: _Styles) -> None:
+    """One :class:`ListSheet`; ``wb`` is :class:`Checked`, so every refused call raises."""
     ws = wb.add_worksheet(spec.name)
     ws.set_paper(9)
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
@@ -673,22 +674,22 @@ def _write_list_sheet(wb: Workbook, spec: ListSheet, st: _Styles) -> None:
     if spec.title:
         ws.set_row(0, max(30, _text_height(spec.title, sum(widths) / 1.4, line_pt=20)))
         if ncols > 1:
-            _ok(ws.merge_range(0, 0, 0, ncols - 1, "", st.title), f"title of {spec.name}")
-        _ok(ws.write_string(0, 0, spec.title, st.title), f"title of {spec.name}")
+            ws.merge_range(0, 0, 0, ncols - 1, "", st.title)
+        ws.write_string(0, 0, spec.title, st.title)
         head = 1
     for j, h in enumerate(spec.headers):
-        _ok(ws.write_string(head, j, h, st.header), f"header of {spec.name}")
+        ws.write_string(head, j, h, st.header)
     ws.set_row(head, max(_text_height(h, widths[j]) for j, h in enumerate(spec.headers)))
     for i, row in enumerate(spec.rows, start=head + 1):
         need = 20.0
         for j, v in enumerate(row):
             if v is None or v == "":
-                _ok(ws.write_blank(i, j, None, st.label), f"{spec.name} row {i}")
+                ws.write_blank(i, j, None, st.label)
             elif isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
-                _ok(ws.write_number(i, j, plain_number(v), st.center if j == 0 else st.cell), f"{spec.name} row {i}")
+                ws.write_number(i, j, plain_number(v), st.center if j == 0 else st.cell)
             else:
                 text = str(v)
-                _ok(ws.write_string(i, j, text, st.label), f"{spec.name} row {i}")
+                ws.write_string(i, j, text, st.label)
                 if 2 * len(text) > widths[j] - 1:  # may wrap (a CJK character is two width units)
                     need = max(need, _text_height(text, widths[j]))
         ws.set_row(i, need)
@@ -696,8 +697,8 @@ def _write_list_sheet(wb: Workbook, spec: ListSheet, st: _Styles) -> None:
     if spec.flag_col is not None and spec.rows:
         col = col_letter(spec.flag_col)
         tests = ",".join(f'LEFT(${col}{head + 2},{len(ok)})="{ok}"' for ok in spec.flag_ok) or "FALSE"
-        _ok(ws.conditional_format(head + 1, 0, last, ncols - 1, {
-            "type": "formula", "criteria": f"=NOT(OR({tests}))", "format": st.red}), f"flags of {spec.name}")
+        ws.conditional_format(head + 1, 0, last, ncols - 1, {
+            "type": "formula", "criteria": f"=NOT(OR({tests}))", "format": st.red})
     ws.freeze_panes(head + 1, 0)
     ws.repeat_rows(head, head)
     ws.fit_to_pages(1, 0)
