@@ -69,6 +69,7 @@ class UnitRecord:
     members: tuple[str, ...] = ()
     unit: str = ""  # the roster unit this file belongs to ("" when none)
     note: str = ""  # what a merged unit's status should also say (a byte-identical copy was skipped)
+    figures: dict[str, Any] | None = field(default=None, repr=False)  # key figures, computed in the worker
 
     def status_key(self) -> str:
         """The key of the status text: merged units say whether they were partly blank or imported."""
@@ -194,6 +195,7 @@ def _read_chunk(args: tuple[list[str], int | None]) -> list[UnitRecord]:
                 rec.status = "ok"
                 rec.blank = sum(1 for f in rep.warnings if f.rule == "blank-input")
                 rec.vector = wb.evaluation.input_units()
+                rec.figures = wb.evaluation.figures([f.id for f in fmt.key_figures])
     return out
 
 
@@ -761,12 +763,6 @@ def _as_workbook(result: MergeResult, summed: dict[str, Any]) -> FilledWorkbook:
                           prose={c: "" for c in fmt.prose_cells}, values=dict(summed))
 
 
-def _key_figures_many(fmt: ReportFormat, vectors: list[tuple[int | None, ...]]) -> list[dict[str, Any]]:
-    """Key figures of many units, each from its input vector."""
-    ids = [f.id for f in fmt.key_figures]
-    return [sum_evaluations(fmt, [v]).figures(ids) for v in vectors]
-
-
 def _status_rows(result: MergeResult) -> list[list[Any]]:
     """Rows of the 报送情况 sheet / table: every unit, then every file of no unit."""
     labels = result.status_labels()
@@ -794,11 +790,9 @@ def _write_rollup(result: MergeResult, values: dict[str, Any]) -> None:
     rows = [u for u in result.units if u.org and u.status in ("merged", "invalid", "other-year", "duplicate",
                                                               "superseded", "empty")]
     rows.sort(key=lambda u: u.status != "merged")  # merged units first: the chart plots them
-    with_vec = [u for u in rows if u.vector is not None]
-    kfs = dict(zip(map(id, with_vec), _key_figures_many(fmt, [u.vector for u in with_vec]), strict=True))
     unit_rows: list[list[Any]] = []
     for i, u in enumerate(rows, start=1):
-        kf = kfs.get(id(u), {})
+        kf = (u.figures or {}) if u.vector is not None else {}  # figures only of what was summed
         unit_rows.append([i, u.org, u.year] + [kf.get(f.id) for f in figures] + [u.status_text(labels)])
     heads = tuple(spec.units_headers[:3]) + tuple(f.label for f in figures) + (spec.units_headers[3],)
     chart_col = 3 + next(j for j, f in enumerate(figures) if f.id == spec.chart_figure)
@@ -863,7 +857,8 @@ def rollup_sections(result: MergeResult) -> list[Any]:
     headers = [spec.units_headers[1]] + [f.label for f in figures]
     rows, chart_rows = [], []
     merged = result.merged
-    for u, kf in zip(merged, _key_figures_many(fmt, [u.vector for u in merged]), strict=True):
+    for u in merged:
+        kf = u.figures or {}
         rows.append([clean_text(u.org)] + [fmt_number(kf.get(f.id)) for f in figures])
         chart_rows.append((clean_text(u.org), kf.get(spec.chart_figure) or 0))
     status_heads = list(spec.status_headers[1:5])

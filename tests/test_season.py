@@ -71,6 +71,12 @@ def test_city_totals_equal_the_good_units_exactly(season, fmt):
     assert {c: numbers[c] for c in season["expected"]} == season["expected"]
     assert season["res"].exit_code == 1
     assert wb.is_rollup and sorted(wb.rollup_members) == sorted(UNITS[:3])
+    # The per-unit sheet: each merged unit's 本年新收, and nothing for a unit that was not summed.
+    rows = _sheet_rows(season["out"], fmt.rollup.units_sheet)
+    col = 3 + [f.id for f in fmt.key_figures].index("received")
+    merged = [r for r in rows[1:] if r[-1] == "已汇总"]
+    assert sum(r[col] for r in merged) == season["expected"]["t3.r01.c7"] and len(merged) == 3
+    assert all(r[col] is None for r in rows[1:] if r[-1] != "已汇总")
 
 
 def test_every_file_has_its_status(season):
