@@ -419,14 +419,14 @@ class MergeResult:
             lines.append("已汇总但需注意：")
             for u in partial:
                 text = u.status_text(labels) + (f"；{u.note}" if u.note else "")
-                lines.append(f"  ！ {u.path}（{u.org}）：{text}")
+                lines.append(f"  ！ {readable(u.path)}（{u.org}）：{text}")
         if self.excluded:
             lines.append("")
             lines.append("未汇总的文件：")
             for u in self.excluded:
                 who = f"（{u.org}）" if u.org else (f"（按文件名应为 {u.unit}）" if u.unit else "")
                 mark = "－" if u.status in ("skipped", "copy", "compared", "superseded", "not-workbook") else "✗"
-                lines.append(f"  {mark} {u.path}{who}：{u.status_text(labels)}。{u.reason}")
+                lines.append(f"  {mark} {readable(u.path)}{who}：{u.status_text(labels)}。{readable(u.reason)}")
         if self.roster is not None:
             lines.append("")
             rate = self.completeness or 0.0
@@ -750,7 +750,7 @@ def _cover_note(result: MergeResult) -> str:
     parts = [result.completeness_text() + "。", "已汇总：" + "、".join(merged) + "。"]
     if result.not_included:
         parts.append(result.not_included_text() + "。")
-    note = "".join(parts)
+    note = readable("".join(parts))
     return note if len(note) <= 2000 else note[:1990] + "……（详见报送情况）"
 
 
@@ -763,6 +763,36 @@ def _as_workbook(result: MergeResult, summed: dict[str, Any]) -> FilledWorkbook:
                           prose={c: "" for c in fmt.prose_cells}, values=dict(summed))
 
 
+def readable(text: str) -> str:
+    """A file name or message as people read it, safe for every output.
+
+    On Linux a name unpacked from a Windows archive is GBK bytes that Python
+    holds as surrogate escapes: each path part is decoded as UTF-8 or GB18030
+    (else replaced); control characters become U+FFFD.
+    """
+    from .document import clean_text
+
+    if any("\udc80" <= ch <= "\udcff" for ch in text):
+        parts = []
+        for part in text.split("/"):
+            raw = part.encode("utf-8", "surrogateescape")
+            for enc in ("utf-8", "gb18030"):
+                try:
+                    part = raw.decode(enc)
+                    break
+                except UnicodeDecodeError:
+                    continue
+            else:
+                part = raw.decode("utf-8", "replace")
+            parts.append(part)
+        text = "/".join(parts)
+    return clean_text(text.encode("utf-8", "replace").decode("utf-8"))
+
+
+def _readable_rows(rows: list[list[Any]]) -> list[list[Any]]:
+    return [[readable(v) if isinstance(v, str) else v for v in r] for r in rows]
+
+
 def _status_rows(result: MergeResult) -> list[list[Any]]:
     """Rows of the 报送情况 sheet / table: every unit, then every file of no unit."""
     labels = result.status_labels()
@@ -770,7 +800,7 @@ def _status_rows(result: MergeResult) -> list[list[Any]]:
     for i, s in enumerate(result.season, start=1):
         files = "、".join(Path(f.path).name for f in s.files)
         rows.append([i, s.name, labels.get(s.status, s.status), files, s.reason, s.contact, s.phone])
-    return rows
+    return _readable_rows(rows)
 
 
 def _write_rollup(result: MergeResult, values: dict[str, Any]) -> None:
@@ -797,13 +827,13 @@ def _write_rollup(result: MergeResult, values: dict[str, Any]) -> None:
     heads = tuple(spec.units_headers[:3]) + tuple(f.label for f in figures) + (spec.units_headers[3],)
     chart_col = 3 + next(j for j, f in enumerate(figures) if f.id == spec.chart_figure)
     n_merged = sum(1 for u in rows if u.status == "merged")
-    units_sheet = ListSheet(spec.units_sheet, heads, unit_rows, (6, 28, 8) + (12,) * len(figures) + (24,),
+    units_sheet = ListSheet(spec.units_sheet, heads, _readable_rows(unit_rows), (6, 28, 8) + (12,) * len(figures) + (24,),
                             chart=BarChart(spec.chart_title, 1, chart_col, n_merged) if n_merged else None,
                             flag_col=len(heads) - 1, flag_ok=ok_prefix)
 
     src_rows = [[i, u.path, u.org, u.year, u.status_text(labels), "；".join(x for x in (u.reason, u.note) if x)]
                 for i, u in enumerate(result.units, start=1)]
-    sources = ListSheet(spec.sources_sheet, tuple(spec.sources_headers), src_rows, (6, 40, 26, 8, 22, 60),
+    sources = ListSheet(spec.sources_sheet, tuple(spec.sources_headers), _readable_rows(src_rows), (6, 40, 26, 8, 22, 60),
                         flag_col=4, flag_ok=ok_prefix + (labels["skipped"], labels["copy"][:3]))
     write_workbook(result.output or "", fmt, year=result.year, org=result.org,
                    cover={"cover.note": _cover_note(result), "cover.date": ""}, values=values,
@@ -822,6 +852,7 @@ def _write_chase(result: MergeResult, path: str | os.PathLike[str]) -> None:
         rows.append([len(rows) + 1, s.name, labels.get(s.status, s.status), s.reason, s.contact, s.phone,
                      "、".join(Path(f.path).name for f in s.files)])
     heads = list(spec.chase_headers)
+    rows = _readable_rows(rows)
     if Path(path).suffix.lower() == ".csv":
         buf = io.StringIO(newline="")
         w = csv.writer(buf, lineterminator="\r\n")
@@ -844,12 +875,12 @@ def rollup_scope_section(result: MergeResult) -> Any:
     paras = [f"本报告数据由{result.org}汇总所属单位报送的工作簿生成。{result.completeness_text()}。"]
     if result.not_included:
         paras.append(result.not_included_text() + "。以上单位的数据未计入本报告的各项数字。")
-    return Section("汇总范围说明", parts=[Part(None, paras)])
+    return Section("汇总范围说明", parts=[Part(None, [readable(p) for p in paras])])
 
 
 def rollup_sections(result: MergeResult) -> list[Any]:
     """Report sections of a roll-up: 报送情况, the per-unit table and a bar chart of applications."""
-    from .document import Section, clean_text
+    from .document import Section
 
     fmt = result.format
     spec = fmt.rollup
@@ -859,10 +890,10 @@ def rollup_sections(result: MergeResult) -> list[Any]:
     merged = result.merged
     for u in merged:
         kf = u.figures or {}
-        rows.append([clean_text(u.org)] + [fmt_number(kf.get(f.id)) for f in figures])
-        chart_rows.append((clean_text(u.org), kf.get(spec.chart_figure) or 0))
+        rows.append([readable(u.org)] + [fmt_number(kf.get(f.id)) for f in figures])
+        chart_rows.append((readable(u.org), kf.get(spec.chart_figure) or 0))
     status_heads = list(spec.status_headers[1:5])
-    status_rows = [[clean_text(str(x)) for x in r[1:5]] for r in _status_rows(result)]
+    status_rows = [[str(x) for x in r[1:5]] for r in _status_rows(result)]
     status = Section(f"{spec.status_sheet}（{result.completeness_text()}）", simple_table=(status_heads, status_rows))
     table = Section(spec.units_sheet, simple_table=(headers, rows))
     chart = Section(spec.chart_title, chart={"title": spec.chart_title, "headers": headers[:2],

@@ -308,3 +308,20 @@ def test_merge_cli_chase_and_prefer(tmp_path, fmt, capsys):
     rows = _sheet_rows(tmp_path / "催报.xlsx", "催报清单")
     assert rows[2][1:3] == ["乙县", "缺报"] and rows[2][4:6] == ["李四", "222"]
     assert main(args + ["--prefer", str(tmp_path / "无.xlsx")]) == 3
+
+
+def test_file_names_from_a_windows_archive(tmp_path, fmt):
+    """Names unpacked on Linux from a Windows zip are GBK bytes: read, shown decoded, nothing crashes."""
+    import os
+
+    d = os.fsencode(tmp_path / "in")
+    os.mkdir(d)
+    src = write_filled(tmp_path / "x.xlsx", fmt, consistent_values(fmt), org="红旗区人民政府办公室")
+    shutil.copy(src, os.path.join(d, "红旗区.xlsx".encode("gbk")))
+    with open(os.path.join(d, "说明".encode("gbk") + b"\x07.txt"), "wb") as fh:
+        fh.write(b"x")
+    res = merge([tmp_path / "in"], tmp_path / "out.xlsx", org="市", report=tmp_path / "r.docx", jobs=1)
+    assert res.written and len(res.merged) == 1
+    files = [r[1] for r in _sheet_rows(tmp_path / "out.xlsx", fmt.rollup.sources_sheet)[1:]]
+    assert any(f.endswith("/红旗区.xlsx") for f in files) and any("说明" in f for f in files)
+    assert "红旗区.xlsx" in res.summary()
