@@ -5,7 +5,8 @@
 Each run starts a fresh interpreter (``python -m govinfo_xlsx.cli check WORKBOOK``), as a
 clerk's command does, so imports and the proofreader's data loading are counted.  The
 peak resident set size is that of the child just started (``os.wait4`` on its pid), not
-of every child ever waited for.  Reports the median and the best of the runs.
+of every child ever waited for.  Reports the median and the best of the runs, and the
+child's CPU time (less sensitive than wall time to other work on a shared machine).
 
 Targets (issue 12): under 0.4 s wall and under 120 MB for one workbook, proofreading included.
 """
@@ -24,8 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "sample-2023.xlsx"
 
 
-def run_once(workbook: Path) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS in MB, exit code) of one ``check`` process."""
+def run_once(workbook: Path) -> tuple[float, float, int, float]:
+    """(wall seconds, peak RSS in MB, exit code, CPU seconds) of one ``check`` process."""
     env = dict(os.environ, PYTHONIOENCODING="utf-8")
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "govinfo_xlsx.cli", "check", str(workbook)], cwd=ROOT, env=env,
@@ -34,7 +35,7 @@ def run_once(workbook: Path) -> tuple[float, float, int]:
     wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped: keep Popen from waiting again
     rss_mb = usage.ru_maxrss / 1024 if sys.platform != "darwin" else usage.ru_maxrss / 2**20
-    return wall, rss_mb, proc.returncode
+    return wall, rss_mb, proc.returncode, usage.ru_utime + usage.ru_stime
 
 
 def main(argv: list[str]) -> int:
@@ -47,9 +48,11 @@ def main(argv: list[str]) -> int:
         results = [run_once(wb) for _ in range(args.runs)]
         walls = [r[0] for r in results]
         rss = [r[1] for r in results]
+        cpu = [r[3] for r in results]
         print(f"{wb.name}: wall median {statistics.median(walls):.3f} s (best {min(walls):.3f} s), "
+              f"CPU (user+sys) median {statistics.median(cpu):.3f} s, "
               f"peak RSS median {statistics.median(rss):.1f} MB (max {max(rss):.1f} MB), "
-              f"exit codes {sorted({r[2] for r in results})}, {args.runs} runs")
+              f"exit codes {sorted({r[2] for r in results})}, {args.runs} runs; load average {os.getloadavg()[0]:.1f}")
     return 0
 
 

@@ -36,6 +36,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 from . import settings
 from .findings import WARNING, Finding
@@ -232,9 +233,15 @@ def _data_lines(name: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=1)
-def _readings() -> dict[str, list[str]]:
+def _readings() -> dict[str, tuple[str, ...]]:
     """Character → its tone-less readings, the most common first."""
-    return json.loads(resources.files("govinfo_xlsx.data").joinpath("proofread_chars.json").read_text(encoding="utf-8"))
+    data = json.loads(resources.files("govinfo_xlsx.data").joinpath("proofread_chars.json")
+                      .read_text(encoding="utf-8"))
+    table: dict[str, tuple[str, ...]] = {}
+    for py, chars in data["single"].items():  # characters with one reading, grouped by it
+        table.update(dict.fromkeys(chars, (py,)))
+    table.update((ch, tuple(rs)) for ch, rs in data["poly"].items())
+    return table
 
 
 @dataclass(frozen=True)
@@ -253,8 +260,11 @@ class _Lexicon:
     longest: int
 
 
-@functools.lru_cache(maxsize=1)
-def _lexicon() -> _Lexicon:
+def prepare_index() -> dict[str, Any]:
+    """The look-up index of the suggestion targets, as plain data: built once by
+    ``scripts/build_proofread_data.py`` from ``lexicon.txt``, ``proofread_terms.txt``,
+    ``proofread_attested.txt`` and ``proofread_function.txt`` and shipped as
+    ``proofread_index.json`` (loading it takes a few milliseconds; building it, thirty)."""
     lexicon, allowed = [], set()
     for line in _data_lines("lexicon.txt"):
         line = line.strip()
@@ -275,19 +285,28 @@ def _lexicon() -> _Lexicon:
         exact.setdefault(py, []).append(term)
         prefixes.update(py[:i] for i in range(1, len(py) + 1))
         # One keystroke away is only ever reported where the term completes a lexicon
-        # phrase: index those terms of two or three characters by each syllable.
+        # phrase: index those terms of two characters by the syllable kept.
         sy = syllables.split(" ")
         if in_phrase == "1" and len(term) == 2 and len(sy) == 2:
             for i in (0, 1):
                 kept, other = sy[i], sy[1 - i]
-                for key in {other, *(other[:k] + other[k + 1:] for k in range(len(other)))}:
+                for key in sorted({other, *(other[:k] + other[k + 1:] for k in range(len(other)))}):
                     near.setdefault(f"{i}{kept}|{key}", []).append((term, py))
-    compounds = tuple(t for t in lexicon if len(t) >= 3)
-    return _Lexicon(targets, frozenset(allowed), frozenset(_data_lines("proofread_attested.txt")),
-                    frozenset(_data_lines("proofread_function.txt")[0]),
-                    {k: tuple(v) for k, v in exact.items()}, frozenset(prefixes),
-                    {k: tuple(v) for k, v in near.items()},
-                    frozenset(lexicon) | frozenset(allowed), compounds, {}, max(len(t) for t in lexicon))
+    return {"targets": targets, "allowed": sorted(allowed), "attested": _data_lines("proofread_attested.txt"),
+            "function": _data_lines("proofread_function.txt")[0], "exact": exact, "prefixes": sorted(prefixes),
+            "near": near, "lexicon": lexicon}
+
+
+@functools.lru_cache(maxsize=1)
+def _lexicon() -> _Lexicon:
+    index = json.loads(resources.files("govinfo_xlsx.data").joinpath("proofread_index.json")
+                       .read_text(encoding="utf-8"))
+    lexicon, allowed = index["lexicon"], frozenset(index["allowed"])
+    return _Lexicon(index["targets"], allowed, frozenset(index["attested"]), frozenset(index["function"]),
+                    {k: tuple(v) for k, v in index["exact"].items()}, frozenset(index["prefixes"]),
+                    {k: tuple(map(tuple, v)) for k, v in index["near"].items()},
+                    frozenset(lexicon) | allowed, tuple(t for t in lexicon if len(t) >= 3), {},
+                    max(len(t) for t in lexicon))
 
 
 class _Words:
@@ -326,7 +345,7 @@ def _tags() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(nouns.split(" ")), frozenset(verbs.split(" "))
 
 
-def _window_pinyins(readings: list[list[str]]) -> list[str]:
+def _window_pinyins(readings: list[tuple[str, ...]]) -> list[str]:
     # The first combination is every character's most common reading.
     return ["".join(c) for c in itertools.islice(itertools.product(*readings), 16)]
 
@@ -429,7 +448,7 @@ def _judge(chunk: str, s: int, e: int, term: str, how: str,
     ws, we = s + lead, e - trail
     written, fix = chunk[ws:we], term[lead: len(term) - trail]
     cls = words.cls(window) or (words.cls(written) if lead or trail else None)
-    if cls in ("d", "c"):
+    if cls in ("d", "c") or cls == "r" and not (lead or trail):
         # A real word: never one of the domain's own words (事项 is no slip for 时限), and only
         # when the term completes a longer lexicon phrase here.
         if cls == "d" or written in lex.allowed or not _completes_phrase(chunk, ws, we, fix, lex):
@@ -442,6 +461,8 @@ def _judge(chunk: str, s: int, e: int, term: str, how: str,
         # keystroke slip must keep the syllables' initials or one character (先关 → 相关).
         if _crosses_a_word(chunk, ws, we, words) or _inside_a_phrase(chunk, ws, we, lex) or \
                 _names_a_place(chunk, ws, we) or written[0] in _NEGATION and fix[0] != written[0] or \
+                written[0] in _DEGREE or any(ch in _ORGAN and ch not in fix for ch in written) or \
+                len(written) > 2 and written[-1] in _SUFFIX and words.cls(written[:-1]) in ("c", "d") or \
                 len(written) > 1 and not (lead or trail) and all(ch in lex.function or ch in _GRAMMAR
                                                                    for ch in written):
             # 也无因…: two words of grammar side by side are ordinary text, unless the
@@ -492,10 +513,17 @@ def _inside_a_phrase(chunk: str, s: int, e: int, lex: _Lexicon) -> bool:
 
 #: Adverbs, negations, prepositions and particles that stand alone as words (besides
 #: the very common characters of ``proofread_function.txt``).
-_GRAMMAR = frozenset("也无都还又就才已未不没均皆亦仍再并且而及与或即便则但却曾将被把让给向从对于以为因并非否各每该其此本另")
+_GRAMMAR = frozenset("也无都还又就才已未不没均皆亦仍再并且而及与或即便则但却曾将被把让给向从对于以为因并非否各每该其此本另依按")
 
 #: A negation makes words of its own (业务不熟 is not 业务部署).
 _NEGATION = frozenset("不没未无非别勿")
+
+#: Suffixes that make a word of a word (实效性, 规范化, 办结率).
+_SUFFIX = frozenset("性化率度式型者员家界类")
+#: A degree adverb makes words of its own (内容更细 is not 内容更新).
+_DEGREE = frozenset("更很最较太越挺颇极愈")
+#: One character standing for an office (以局门户网站 is 以 + 局 + 门户网站, not 依据).
+_ORGAN = frozenset("局委厅办室处科股")
 
 #: What follows a place name (卫辉市, 卫辉分局): a name is not a slip for a word that sounds alike.
 _PLACE_SUFFIX = re.compile(r"[省市县区镇乡村州旗盟]|分局|街道|社区")
@@ -506,8 +534,9 @@ _UNIT_SUFFIX = frozenset("省市县区镇乡村局委办厅处科股室年月日
 
 
 def _names_a_place(chunk: str, s: int, e: int) -> bool:
-    """True when ``chunk[s:e]`` is, or ends, a name (卫辉市, 民意乡未收到)."""
-    return _PLACE_SUFFIX.match(chunk, e) is not None or chunk[s] in _UNIT_SUFFIX
+    """True when ``chunk[s:e]`` is, or ends, a name (卫辉市, 民意乡未收到, 从化区)."""
+    return _PLACE_SUFFIX.match(chunk, e) is not None or chunk[s] in _UNIT_SUFFIX or \
+        chunk[e - 1] in "省市县区镇乡村州" and e - s > 1
 
 
 def _noun_for_verb(written: str, fix: str) -> bool:
@@ -610,11 +639,16 @@ def _duplicates(chunk: str, base: int) -> list[Slip]:
         if len(unit) == 1:
             if unit in _REDUPLICATION:
                 continue
+            # AABB (真真正正, 明明白白): both halves doubled on purpose.
+            if i >= 2 and chunk[i - 2] == chunk[i - 1] or j + 1 < len(chunk) and chunk[j] == chunk[j + 1]:
+                continue
             # 公开开展 is 公开 + 开展; 基本本县 is 基本 + 本县; but 我局本本县 is 本县 typed twice.
             ends_word = any(words.cls(chunk[a:i + 1]) for a in range(max(0, i - 3), i))
             starts_word = any(words.cls(chunk[i + 1:b]) for b in range(i + 3, min(len(chunk), i + 5) + 1))
             if ends_word and starts_word or words.cls(unit * 2) and not starts_word:
                 continue
+            if unit in _UNIT_SUFFIX and starts_word:
+                continue  # 市市场监管局 is 市 (the city's) + 市场监管局
             # A known word of three characters or more that holds the pair (扎扎实实).
             if any(words.cls(chunk[a:b]) for a in range(max(0, i - 2), i + 1)
                    for b in range(j, min(len(chunk), a + 4) + 1) if b - a >= 3):
@@ -635,7 +669,7 @@ def _duplicates(chunk: str, base: int) -> list[Slip]:
 
 _DATE_RUN = re.compile(r"(?<![\d.])((?:19|20)\d{2})(\d{1,2})月")  # 20231月1日: 年 missing
 _DATE_BARE = re.compile(r"(?<![\d.])((?:19|20)\d{2})(\d{2,4})日")  # 202311日, 20231231日
-_YEAR_NO_NIAN = re.compile(r"(?<![\d.〔\[［(（第])((?:19|20)\d{2})(?=度|全年|上半年|下半年|以来)")
+_YEAR_NO_NIAN = re.compile(r"(?<![\d.〔\[［(（第])((?:19|20)\d{2})(?=度|全年|上半年|下半年|以来|主动|共计|共收到|我[局镇乡县区市委办])")
 _MONTH_DAY = re.compile(r"(?<!\d)(\d{1,2})月(\d{1,2})日")
 _DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 

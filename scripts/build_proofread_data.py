@@ -12,13 +12,15 @@ once, from
 
 Outputs (UTF-8 text or flat binary arrays, each loaded in a few milliseconds):
 
-``proofread_chars.json``  character → its tone-less readings, the most common first
+``proofread_chars.json``  character → its tone-less readings, the most common first (characters
+                          with one reading grouped by it, the others listed)
 ``proofread_terms.txt``   suggestion targets: term, source (``lex`` = lexicon, ``corpus``)
 ``proofread_words_{d,c,r}.u32`` known words (jieba frequency ≥ 5, or from the corpus/lexicon) as
                           sorted CRC-32 hashes, one file a class: ``d`` domain word, ``c`` common
                           (jieba frequency ≥ 50), ``r`` rare
 ``proofread_tags.txt``    the nouns one keystroke from a target, and the targets that are verbs
 ``proofread_function.txt`` the very common single characters (的, 和, 已 …)
+``proofread_index.json``  the targets' look-up index (``proofread.prepare_index``), loaded at run time
 ``proofread_attested.txt`` strings of real prose that sound like a target but are not slips
 
     python scripts/build_proofread_data.py /work/corpus/pages
@@ -107,8 +109,12 @@ def main(argv: list[str]) -> int:
         if w not in targets and freq.get(w, 0) >= 1000:
             targets[w] = "corpus"
 
-    known = {w for w, f in freq.items() if 2 <= len(w) <= 4 and f >= KNOWN_FREQ}
-    known |= set(corpus_words) | {t for t in terms if len(t) <= 4}
+    # pypinyin's phrase list names current words jieba's dictionary lacks (时长, 专版).
+    from pypinyin.phrases_dict import phrases_dict
+
+    phrases = {w for w in phrases_dict if 2 <= len(w) <= 4 and HAN.fullmatch(w)}
+    known = {w for w, f in freq.items() if 2 <= len(w) <= 4 and f >= KNOWN_FREQ} | phrases
+    known |= set(corpus_words) | {t for t in terms if len(t) <= 4} | {a for a in allowed if 2 <= len(a) <= 4}
     # Parts of lexicon phrases are domain words too (公开事项 → 事项).
     for t in terms:
         for w in jieba.lcut(t, HMM=False):
@@ -118,8 +124,19 @@ def main(argv: list[str]) -> int:
     # Readings of every character the data and ordinary text can hold.
     chars = {ch for w in itertools.chain(known, targets, *texts) for ch in w if HAN.fullmatch(ch)}
     chars |= {w for w, f in freq.items() if len(w) == 1 and f >= 10}
-    table = {ch: readings(ch) for ch in sorted(chars)}
-    table = {ch: r for ch, r in table.items() if r}
+    # A character's readings: its most common one, and those it has in common words
+    # (行 xing, hang); a rare reading (信 shen) would make ordinary text sound like a term.
+    from pypinyin import lazy_pinyin
+
+    used: dict[str, set[str]] = collections.defaultdict(set)
+    for w in itertools.chain((w for w, f in freq.items() if 2 <= len(w) <= 4 and f >= COMMON_FREQ), phrases):
+        for ch, py in zip(w, lazy_pinyin(w), strict=False):
+            used[ch].add(py)
+    table = {}
+    for ch in sorted(chars):
+        rs = readings(ch)
+        if rs:
+            table[ch] = (rs[0], *(r for r in rs[1:] if r in used[ch]))
 
     def spellings(w: str, limit: int = 8) -> list[str]:
         rs = [table.get(ch, ()) for ch in w]
@@ -151,13 +168,17 @@ def main(argv: list[str]) -> int:
                         seen_here.add(s)
     attested = collections.Counter({s: n for s, n in attested.items() if n >= 2})
 
+    single: dict[str, str] = {}
+    for ch, rs in table.items():
+        if len(rs) == 1:
+            single[rs[0]] = single.get(rs[0], "") + ch
+    chars_json = {"single": dict(sorted(single.items())),
+                  "poly": {ch: list(rs) for ch, rs in table.items() if len(rs) > 1}}
     (DATA / "proofread_chars.json").write_text(
-        json.dumps(table, ensure_ascii=False, separators=(",", ":"), sort_keys=True), encoding="utf-8")
+        json.dumps(chars_json, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     old = DATA / "proofread_chars.txt"
     if old.exists():
         old.unlink()
-    from pypinyin import lazy_pinyin
-
     compounds = [t for t in terms if len(t) >= 3]
 
     def in_phrase(t: str) -> int:
@@ -173,7 +194,7 @@ def main(argv: list[str]) -> int:
         "# 极常用单字（的、了、和……）：只改动这些字的“错字”只在四字以上的词中报告。\n" + "".join(function) + "\n",
         encoding="utf-8")
     # Domain words: never taken for a slip of another term.
-    domain = set(corpus_words) | set(targets)
+    domain = set(corpus_words) | set(targets) | {a for a in allowed if 2 <= len(a) <= 4}
     for t in terms:
         domain.update(w for w in jieba.lcut(t, HMM=False) if 2 <= len(w) <= 4)
     # Part-of-speech tags of the words within one keystroke of a target, and of the targets.
@@ -190,7 +211,7 @@ def main(argv: list[str]) -> int:
     tagged = {w: tags[w] for w in known if w in tags and (w in targets or close(w))}
     by_class: dict[str, list[str]] = {"d": [], "c": [], "r": []}
     for w in sorted(known):
-        by_class["d" if w in domain else "c" if freq.get(w, 0) >= COMMON_FREQ else "r"].append(w)
+        by_class["d" if w in domain else "c" if freq.get(w, 0) >= COMMON_FREQ or w in phrases else "r"].append(w)
     # Known words as sorted CRC-32 hashes (little-endian uint32): loaded in microseconds and
     # looked up by bisection; a collision (about 3 in 100,000 look-ups) only makes a string known.
     for cls, ws in by_class.items():
@@ -210,6 +231,12 @@ def main(argv: list[str]) -> int:
     (DATA / "proofread_attested.txt").write_text(
         "# 校准语料（真实年报）中与目标词同音、但并非错字的写法；由 scripts/build_proofread_data.py 生成。\n"
         + "".join(f"{s}\n" for s in sorted(attested)), encoding="utf-8")
+    # Last, the look-up index of the targets, from the files just written.
+    sys.path.insert(0, str(ROOT))
+    from govinfo_xlsx.proofread import prepare_index
+
+    (DATA / "proofread_index.json").write_text(
+        json.dumps(prepare_index(), ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     print(f"{len(table)} chars, {len(targets)} targets ({len(corpus_words)} corpus words), "
           f"{len(known)} known words ({len(sounding)} sound like a target, {len(tagged)} tagged), "
           f"{len(attested)} attested, "

@@ -263,10 +263,32 @@ def test_next_years_plans_are_not_a_wrong_year(tmp_path, fmt, book):
     "本年度主动公开文件数量为0。",
     "我们常常研究研究工作，一一落实，天天更新，扎扎实实推进，基本本县情况清楚。",
     "（一）主动公开。1）发布信息；2）解读政策。",
+    "实现信息公开底数更清、情况更明、内容更细。",
+    "以局门户网站、微信公众号为载体，及时公开工作信息。",
+    "2024年，市市场监管局坚持以习近平新时代中国特色社会主义思想为指导。",
+    "连生乡人民政府政府信息公开工作情况报告。",
+    "按照全县政务公开工作推进会议会议精神，结合本镇实际。",
+    "同时做好纸媒商务专版的深度剖析。",
+    "规范工作流程，压缩办理时长，年内办件均依时办结。",
+    "增强信息公开的主动性、针对性和实效性。",
+    "设置了优化营商环境、12345政务服务热线等版块。",
+    "加强组织领导，建立建强信息联络员队伍。",
+    "依托微信和网站发布信息。",
+    "通过实实在在的工作，真真正正让群众满意。",
+    "未接到关于不予公开政府信息的电话咨询，也无因政府信息公开申请行政复议的案件。",
 ])
 def test_real_report_wording_raises_no_warning(sentence):
     assert find_typos(sentence) == []
     assert find_slips(sentence) == []
+
+
+@pytest.mark.parametrize("text, written, term", [
+    ("公布行政处罚及行政执发流程图等政策文件。", "执发", "执法"),
+    ("按照《年度报告格式》（过半公开办函〔2021〕30号）要求编制。", "过半", "国办"),
+    ("编写公开指南，包括信息公开目录和已申请公开的途径。", "已", "依"),
+])
+def test_input_method_slips_real_reports_contain(text, written, term):
+    assert [(t.written, t.term) for t in find_typos(text)] == [(written, term)]
 
 
 @pytest.mark.parametrize("text, kind, quoted", [
@@ -279,6 +301,7 @@ def test_real_report_wording_raises_no_warning(sentence):
     ("统计期限自202311日起至20231231日止。", "date", "202311日"),
     ("2023全年未收到政府信息公开申请。", "date", "2023"),
     ("2021度，依托县政府门户网站公开信息。", "date", "2021"),
+    ("结合本镇实际，2023主动公开信息1047条。", "date", "2023"),
     ("自2023年13月1日起施行。", "date", "13月1日"),
     ("全年共受理申请15。", "measure-word", "15"),
     ("全年收到政府信息公开申请15，均已办结。", "measure-word", "15"),
@@ -364,6 +387,14 @@ def test_the_shipped_data_is_built_from_the_current_lexicon():
                if re.fullmatch(r"[\u4e00-\u9fff]{2,8}", ln.strip())]
     missing = [t for t in lexicon if lex.targets.get(t) != "lex"]
     assert missing == [], "rebuild with scripts/build_proofread_data.py"
+    import json
+
+    from govinfo_xlsx.proofread import prepare_index
+
+    shipped = json.loads((Path(__file__).resolve().parent.parent / "govinfo_xlsx" / "data" /
+                          "proofread_index.json").read_text(encoding="utf-8"))
+    assert shipped == json.loads(json.dumps(prepare_index(), ensure_ascii=False)), \
+        "proofread_index.json is stale: rebuild with scripts/build_proofread_data.py"
 
 
 def test_proofreading_needs_neither_jieba_nor_pypinyin(tmp_path):
