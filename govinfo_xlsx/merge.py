@@ -216,7 +216,7 @@ def _archive_contents(p: Path, limit: int = 5) -> str:
     try:
         with zipfile.ZipFile(p) as z:
             infos = [i for i in z.infolist() if not i.is_dir()]
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
         return "（无法打开）"
     names = []
     for i in infos:
