@@ -24,6 +24,8 @@ _API = {
     "write_workbook": "template",
     "write_next_year": "carryover",
     "read_workbook": "reader",
+    "read_document": "documents",
+    "import_document": "documents",
     "FilledWorkbook": "reader",
     "validate": "validate",
     "validate_many": "validate",

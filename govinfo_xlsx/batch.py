@@ -117,7 +117,8 @@ class CheckedFile:
 def check_files(inputs: Sequence[str | os.PathLike[str]], *, year: int | None = None,
                 strict: bool = False) -> list[CheckedFile]:
     """Read and check every file given or found in the folders given, in order."""
-    from .merge import collect_inputs, read_input
+    from .documents import read_any
+    from .merge import collect_inputs
     from .validate import validate_many
 
     files, skipped = collect_inputs(inputs)
@@ -126,7 +127,7 @@ def check_files(inputs: Sequence[str | os.PathLike[str]], *, year: int | None = 
     index = []
     for p in files:
         try:
-            wb = read_input(p)
+            wb = read_any(p)  # a workbook, or a published report (Word/PDF/web page/text)
         except WorkbookError as exc:
             out.append(CheckedFile(p, error=exc))
             continue

@@ -485,6 +485,11 @@ class ProseFees:
     mention_pattern: str
     amount_patterns: tuple[str, ...]
     none_pattern: str
+    #: Reports show the stated fee with this table (表三: the applications it was charged on) ...
+    shown_with: str | None = None
+    #: ... in these words: ``{amount}`` in 元 and ``{part}``, the prose part that states it.
+    note: str = ""
+    none_note: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -1044,6 +1049,10 @@ def _check(fmt: ReportFormat) -> None:
         if "(?P<year>" not in pc.year_pattern:
             raise _bad("$.prose_checks.year_pattern", "pattern lacks the group (?P<year>…)", pc.year_pattern)
         pattern("$.prose_checks.plans_pattern", pc.plans_pattern)
+        if pc.fees is not None and pc.fees.shown_with is not None:
+            one_of("$.prose_checks.fees.shown_with", pc.fees.shown_with, table_codes, "table")
+            template("$.prose_checks.fees.note", pc.fees.note, ("amount", "part"))
+            template("$.prose_checks.fees.none_note", pc.fees.none_note, ("part",))
         msgs = pc.messages
         template("$.prose_checks.messages.figure", msgs.figure, ("part", "sentence", "label", "said", "table_ref",
                                                                   "actual"))

@@ -40,7 +40,7 @@ from .roster import RosterEntry, closest, match_file, norm_name, read_roster_ent
 from .validate import validate_many
 from .wording import LOCK_FILE_MESSAGE, is_lock_file, summarise_findings
 
-__all__ = ["MergeResult", "UnitRecord", "UnitStatus", "collect_inputs", "merge", "read_input", "read_roster"]
+__all__ = ["MergeResult", "UnitRecord", "UnitStatus", "collect_inputs", "merge", "read_roster"]
 
 
 @dataclass
@@ -112,21 +112,6 @@ def _is_document(path: str | os.PathLike[str]) -> bool:
     if docs is not None and hasattr(docs, "is_document"):
         return bool(docs.is_document(path))
     return Path(path).suffix.lower() in DOCUMENT_SUFFIXES
-
-
-def read_input(path: str | os.PathLike[str]) -> FilledWorkbook:
-    """A workbook, or a Word/PDF/HTML report read by the document reader when it is installed.
-
-    Raises :class:`~govinfo_xlsx.errors.WorkbookError` (a report while the reader is not installed, too).
-    """
-    if _is_document(path):
-        docs = _documents()
-        if docs is None:
-            raise WorkbookError("document-not-supported",
-                                "本版本尚不能读取 Word/PDF/网页格式的报告，请报送 Excel 工作簿", path)
-        # The report's own title says its year: a report of another year must not be taken for this one.
-        return docs.read_document(path)
-    return read_workbook(path)
 
 
 def _legacy_members(wb: FilledWorkbook) -> tuple[str, ...]:

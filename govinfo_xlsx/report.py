@@ -133,6 +133,9 @@ def build_document(wb: FilledWorkbook, previous: FilledWorkbook | None = None, *
         s = Section(heading)
         if sec.kind == "table":
             s.table = _grid(fmt, sec.table or "", numbers)
+            fee_note = _fee_note(wb, sec.table)
+            if fee_note:
+                s.parts.append(Part(None, [fee_note]))
         else:
             for part in sec.parts:
                 text = wb.prose.get(part.code, "") or ""
@@ -154,6 +157,23 @@ def build_document(wb: FilledWorkbook, previous: FilledWorkbook | None = None, *
     if previous is not None:
         doc.sections.append(_comparison(wb, previous))
     return doc
+
+
+def _fee_note(wb: FilledWorkbook, table: str | None) -> str:
+    """The 信息处理费 the prose states, in the words the format gives for showing it with ``table``."""
+    pc = wb.format.prose_checks
+    spec = pc.fees if pc is not None else None
+    if spec is None or spec.shown_with is None or spec.shown_with != table:
+        return ""
+    from .proofread import stated_fee
+
+    fee = stated_fee(wb)
+    if fee is None:
+        return ""
+    part = wb.format.cells[fee.code].label
+    if not fee.amount:
+        return clean_text(spec.none_note.format(part=part))
+    return clean_text(spec.note.format(part=part, amount=fmt_number(fee.amount)))
 
 
 def _comparison(wb: FilledWorkbook, prev: FilledWorkbook) -> Section:

@@ -43,3 +43,7 @@ MERGE_CHUNK = 32
 MAX_TYPOS_PER_PART = 20
 #: Characters of one prose part that are proofread for typos (the rest is not).
 PROOFREAD_MAX_CHARS = 10_000
+
+# Published reports (govinfo_xlsx.documents) ---------------------------------------
+#: Most pages of a PDF report read (a report runs to a few dozen pages at most).
+MAX_DOCUMENT_PAGES = 300

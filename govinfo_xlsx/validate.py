@@ -119,7 +119,7 @@ def _total_findings(wb: FilledWorkbook, ev: Evaluation) -> list[Finding]:
         cell = fmt.cells[code]
         title = fmt.table(cell.table).title if cell.table else ""
         msg = dr.message.format(table=title, row=cell.row_label, column=cell.col_label,
-                                left=fmt_number(cached), right=fmt_number(true))
+                                left=fmt_number(cached), right=fmt_number(true)).replace("「」", "")  # 表四's row has no label
         if code in wb.overwritten:
             note = getattr(wb, "total_note", "（总计的公式被改成了数值，请恢复为模板中的公式或改为各项之和。）")
             out.append(Finding(dr.id, ERROR, msg + note,

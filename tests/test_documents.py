@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import re
 import shutil
 import subprocess
 from decimal import Decimal
@@ -159,15 +160,25 @@ def test_real_pdf_tolerances_are_located_warnings(fmt):
 
 
 def test_real_pdf_prose_split_by_headings():
-    wb = read_document(_need(REALDOCS / "hongze-2024.pdf"))
-    assert wb.prose["s1.intro"].startswith("本报告由淮安市洪泽区人民政府办公室")
-    assert wb.prose["s1.p1"].startswith("主要通过政府门户网站") and "2428" in wb.prose["s1.p1"]
-    assert wb.prose["s1.p2"].startswith("根据《条例》") and "申请17件" in wb.prose["s1.p2"]
-    assert wb.prose["s1.p5"].startswith("将政府网站平台信息公开工作")
-    assert wb.prose["s5"].startswith("2024年，全区政府信息公开工作") and "发生率和纠错率" in wb.prose["s5"]
-    assert wb.prose["s6"].endswith("信息处理费0元。")
-    # page numbers and table text are not prose
-    assert not any("-3-" in t or "信息内容" in t for t in wb.prose.values())
+    """Each prose part is a contiguous piece of the report's own text (pdftotext as the independent
+    reference), in the format's order, and no page number or table text is prose."""
+    pdftotext = shutil.which("pdftotext")
+    if not pdftotext:
+        pytest.skip("poppler-utils not installed")
+    path = _need(REALDOCS / "hongze-2024.pdf")
+    wb = read_document(path)
+    raw = subprocess.run([pdftotext, "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    flat = "".join(line.strip() for line in raw.splitlines() if not re.fullmatch(r"\s*-\d+-\s*", line))
+    flat = re.sub(r"\s+", "", flat)
+    order = ["s1.intro", "s1.p1", "s1.p2", "s1.p3", "s1.p4", "s1.p5", "s5", "s6"]
+    pos = []
+    for code in order:
+        assert len(wb.prose[code]) > 20, code
+        for para in wb.prose[code].split("\n"):
+            pos.append(flat.find(re.sub(r"\s+", "", para), pos[-1] if pos else 0))
+            assert pos[-1] >= 0, (code, para[:20])  # a contiguous piece of the report's text, in order
+    assert "2428" in wb.prose["s1.p1"] and "17" in wb.prose["s1.p2"]  # figures the parts quote
+    assert not any(re.search(r"-\d+-|信息内容|本年制发件数", t) for t in wb.prose.values())
     # the prose quotes 17 applications where table 三 says 95: the existing prose check sees it
     rep = validate(wb)
     assert [f.rule for f in rep.warnings if f.rule == "prose-figure"] == ["prose-figure"]
@@ -211,6 +222,53 @@ def test_blank_form_filled_with_python_docx(fmt, tmp_path):
     assert validate(wb).errors == []
 
 
+def test_word_with_automatic_heading_numbers(fmt, tmp_path):
+    """Headings numbered by Word's list numbering: "一、" and "（一）" are not in the text."""
+    import docx
+
+    values = sample_values(fmt, seed=15)
+    path = fill_form(fmt, values, tmp_path / "r.docx")
+    d = docx.Document(str(path))
+    intro = next(p for p in d.paragraphs if p.text == PROSE["s1.intro"])
+    for code in ("s1.p5", "s1.p4", "s1.p3", "s1.p2", "s1.p1"):
+        p = next(p for p in d.paragraphs if p.text.endswith(PROSE[code]))
+        heading = p.text[: len(p.text) - len(PROSE[code])]
+        p.runs[0].text, extra = PROSE[code], p.runs[1:]
+        for r in extra:
+            r.text = ""
+        p.insert_paragraph_before(heading.split("）", 1)[1].rstrip("。"))
+    for p in d.paragraphs:
+        for head in ("一、总体情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"):
+            if p.text == head:
+                p.runs[0].text = head.split("、", 1)[1]
+                for r in p.runs[1:]:
+                    r.text = ""
+    assert intro.text == PROSE["s1.intro"]
+    d.save(str(path))
+    wb = read_document(path)
+    assert wb.prose == PROSE
+    assert_exact(wb, fmt, values)
+
+
+def test_title_with_the_year_in_chinese_numerals(fmt, tmp_path):
+    values = sample_values(fmt, seed=18)
+    p = tmp_path / "r.html"
+    page = html_report(fmt, values)
+    assert "<br>2024年政府信息公开" in page
+    p.write_text(page.replace("<br>2024年政府信息公开", "<br>二〇二四年度政府信息公开"), encoding="utf-8")
+    wb = read_document(p)
+    assert (wb.org, wb.year) == ("测试县人民政府", 2024)
+
+
+def test_web_page_source_saved_as_txt(fmt, tmp_path):
+    values = sample_values(fmt, seed=16)
+    p = tmp_path / "网页源代码.txt"
+    p.write_text("<!DOCTYPE html>\n" + html_report(fmt, values), encoding="utf-8")
+    wb = read_document(p)
+    assert wb.source_kind == "html"
+    assert_exact(wb, fmt, values)
+
+
 def test_the_blank_form_itself_reads_as_blank(fmt):
     """The official blank form: every table found, nothing filled in (not an unreadable file)."""
     wb = read_document(_need(BLANK_FORM))
@@ -233,16 +291,22 @@ def test_word_converted_to_pdf_by_writer(fmt, tmp_path):
     assert len(set(wb.pages.values())) >= 2
 
 
-def test_pdf_of_a_web_page_without_table_rules(fmt, tmp_path):
-    """A page printed to PDF by a browser, tables without borders: read from the laid-out text instead."""
+@pytest.mark.parametrize("ruled", [False, True])
+def test_pdf_of_a_web_page_printed_by_a_browser(fmt, tmp_path, ruled):
+    """A page printed to PDF by a browser: tables without borders are read from the laid-out text;
+    with borders (28-row layout), the browser breaks 表三's header across pages."""
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
     if not os.path.exists(chromium):
         if os.environ.get("CI") == "true":
             pytest.fail("headless Chromium is required in CI")
         pytest.skip("Chromium not installed")
-    values = sample_values(fmt, seed=21)
-    page = html_report(fmt, values).replace("td{border:1px solid}", "td{border:none;padding:2px 6px}")
-    page = page.replace(" border='1'", "")
+    values = sample_values(fmt, seed=31 if ruled else 21)
+    if ruled:
+        page = html_report(fmt, values, layout=28).replace(
+            "td{border:1px solid}", "table{border-collapse:collapse} td{border:1px solid #000}")
+    else:
+        page = html_report(fmt, values).replace("td{border:1px solid}", "td{border:none;padding:2px 6px}")
+        page = page.replace(" border='1'", "")
     src = tmp_path / "noborder.html"
     src.write_text(page, encoding="utf-8")
     pdf = tmp_path / "noborder.pdf"
@@ -277,6 +341,40 @@ def test_word_saved_as_web_page_and_as_text_by_writer(fmt, tmp_path):
         assert wb.prose == PROSE and wb.org == "测试县人民政府", suffix
 
 
+@pytest.mark.libreoffice
+def test_a_real_reports_figures_in_every_layout(fmt, tmp_path):
+    """hongze-2023's figures (表四 总计 printed as 0 while its parts are 10+1 and 5) in the official
+    Word form, and that form as PDF, web page and text by Writer: the same figures and the same two errors."""
+    _need_soffice()
+    exp = REAL["hongze-2023.pdf"]
+    values: dict = {}
+    for row, vals in exp["t2"].items():
+        block = next(b for b, r in fmt.table("t2").iter_rows() if r.code == row)
+        values.update({f"t2.{row}.{c.code}": v for c, v in zip(block.columns, vals, strict=True)})
+    cols3 = fmt.table("t3").blocks[0].columns
+    for row in (r.code for _, r in fmt.table("t3").iter_rows() if not r.sum_of):
+        vals = exp["t3"].get(row, one(0))
+        values.update({f"t3.{row}.{c.code}": v for c, v in zip(cols3[:6], vals[:6], strict=True)})
+    cols4 = fmt.table("t4").blocks[0].columns
+    values.update({f"t4.r1.{c.code}": v for c, v in zip(cols4, exp["t4"], strict=True) if not c.sum_of})
+    printed = {f"t4.r1.{c.code}": str(v) for c, v in zip(cols4, exp["t4"], strict=True) if c.sum_of}
+    docx_path = fill_form(fmt, values, tmp_path / "hz.docx", org="洪泽区人民政府", year=2023, cell_text=printed)
+    soffice = shutil.which("soffice")
+    paths = [docx_path]
+    for target, suffix in (("pdf", ".pdf"), ("html", ".html"), ("txt:Text (encoded):UTF8", ".txt")):
+        subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}", "--headless",
+                        "--convert-to", target, "--outdir", str(tmp_path), str(docx_path)],
+                       check=True, capture_output=True, timeout=180, env={**os.environ, "HOME": str(tmp_path)})
+        paths.append(tmp_path / f"hz{suffix}")
+        assert paths[-1].exists(), suffix
+    for path in paths:
+        wb = read_document(path)
+        assert {c: wb.values[c] for c in fmt.input_codes} == {c: values[c] for c in fmt.input_codes}, path.name
+        assert (wb.org, wb.year) == ("洪泽区人民政府", 2023), path.name
+        errors = sorted((f.rule, f.codes[0], f.actual, f.expected) for f in validate(wb).errors)
+        assert errors == [("total-sum", "t4.r1.c05", 0, 11), ("total-sum", "t4.r1.c15", 0, 5)], path.name
+
+
 @pytest.mark.parametrize("layout", [25, 28])
 def test_web_page_with_rowspans(fmt, tmp_path, layout):
     values = sample_values(fmt, seed=layout)
@@ -288,7 +386,7 @@ def test_web_page_with_rowspans(fmt, tmp_path, layout):
     assert wb.findings == [] and wb.prose == PROSE
 
 
-@pytest.mark.parametrize("sep,encoding", [("\t", "utf-8"), (" | ", "gb18030"), ("   ", "utf-8-sig")])
+@pytest.mark.parametrize("sep,encoding", [("\t", "utf-8"), (" | ", "gb18030"), ("   ", "utf-8-sig"), (" ", "utf-8")])
 def test_copied_text(fmt, tmp_path, sep, encoding):
     values = sample_values(fmt, seed=11)
     p = tmp_path / "report.txt"
@@ -351,6 +449,20 @@ def test_site_page_laid_out_in_tables_gbk(fmt, tmp_path):
     wb = read_document(p)
     assert_exact(wb, fmt, values)
     assert wb.findings == [] and wb.prose == PROSE and wb.org == "测试县人民政府"
+
+
+def test_other_tables_in_the_report_are_not_findings(fmt, tmp_path):
+    """A unit's own table in the prose (公开信息分类统计) is not one of the format's: no finding, no figure."""
+    values = sample_values(fmt, seed=14)
+    extra = "<table><tr><td>类别</td><td>条数</td></tr><tr><td>政府文件</td><td>120</td></tr>" \
+            "<tr><td>通知公告</td><td>36</td></tr></table>"
+    page = html_report(fmt, values).replace("<p><strong>二、", extra + "<p><strong>二、", 1)
+    page = page.replace("<p><strong>五、", extra + "<p><strong>五、", 1)
+    p = tmp_path / "r.html"
+    p.write_text(page, encoding="utf-8")
+    wb = read_document(p)
+    assert_exact(wb, fmt, values)
+    assert wb.findings == []
 
 
 def test_unreadable_value_is_an_error_on_its_cell(fmt, tmp_path):
@@ -456,6 +568,40 @@ def test_not_a_report_scan_and_damaged_files(tmp_path):
     with pytest.raises(WorkbookError) as e:
         read_document(tmp_path / "不存在.pdf")
     assert e.value.reason == "missing"
+
+
+def test_hostile_documents_end_in_a_message(fmt, tmp_path, monkeypatch):
+    """Binary .txt, absurd nesting, a body over the size limit: a WorkbookError with a Chinese message."""
+    binary = tmp_path / "二进制.txt"
+    binary.write_bytes(b"\x00\x01\x02" * 1000)
+    with pytest.raises(WorkbookError) as e:
+        read_document(binary)
+    assert e.value.reason == "not-a-document"
+
+    nested = tmp_path / "嵌套.html"
+    nested.write_text("<html><body>" + "<div>" * 100_000 + "x" + "</div>" * 100_000 + "</body></html>",
+                      encoding="utf-8")
+    with pytest.raises(WorkbookError) as e:
+        read_document(nested)
+    assert e.value.reason in ("not-a-report", "corrupt-file") and "无法读取" in str(e.value)
+
+    big = fill_form(fmt, sample_values(fmt), tmp_path / "大.docx")
+    from govinfo_xlsx import settings
+
+    monkeypatch.setattr(settings, "MAX_MEMBER_BYTES", 10_000)
+    with pytest.raises(WorkbookError) as e:
+        read_document(big)
+    assert e.value.reason == "too-large"
+
+
+def test_cli_check_a_folder_with_reports_and_workbooks(fmt, tmp_path, capsys):
+    folder = tmp_path / "各县"
+    folder.mkdir()
+    shutil.copy(_need(REALDOCS / "hongze-2023.pdf"), folder / "洪泽区.pdf")
+    write_workbook(folder / "某县.xlsx", fmt, year=2023, org="某县", values=sample_values(fmt))
+    assert main(["check", str(folder)]) == 1
+    out = capsys.readouterr().out
+    assert "洪泽区.pdf" in out and "2 个错误" in out and "某县.xlsx" in out
 
 
 def _image_only_pdf() -> bytes:

@@ -204,3 +204,24 @@ def test_bundled_sample_workbook_is_built_from_the_bundled_text(tmp_path):
     out = build_sample.main(["", str(root / "examples" / "sample-report-2023.txt"), str(tmp_path / "s.xlsx")])
     assert out.read_bytes() == (root / "examples" / "sample-2023.xlsx").read_bytes(), \
         "run: python examples/build_sample.py examples/sample-report-2023.txt examples/sample-2023.xlsx"
+
+
+@pytest.mark.parametrize("six, note", [
+    ("本年度共收取信息处理费1250元。", "注：据「六、其他需要报告的事项」，本年度收取信息处理费 1250 元。"),
+    ("本年度未收取信息处理费。", "注：据「六、其他需要报告的事项」，本年度未收取信息处理费。"),
+    ("无其他需要报告的事项。", None),
+])
+def test_the_stated_information_fee_is_shown_with_table_three(tmp_path, fmt, six, note):
+    from .helpers import default_prose
+
+    prose = {**default_prose(fmt), "s6": six}
+    p = write_filled(tmp_path / "f.xlsx", fmt, consistent_values(fmt, seed=5), prose=prose)
+    doc = build_document(read_workbook(p))
+    notes = {s.heading: [x for part in s.parts for x in part.paragraphs] for s in doc.sections if s.table is not None}
+    expected = [note] if note else []
+    assert notes == {"二、主动公开政府信息情况": [], "三、收到和处理政府信息公开申请情况": expected,
+                     "四、政府信息公开行政复议、行政诉讼情况": []}
+    out = tmp_path / "r.html"
+    assert convert(p, out).written
+    assert (note in out.read_text(encoding="utf-8")) if note else ("信息处理费" not in out.read_text(encoding="utf-8")
+                                                                  .replace(six, ""))

@@ -100,6 +100,11 @@ def _kind(path: str | os.PathLike[str]) -> str:
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise WorkbookError("old-document-format", "这是旧版 Office 文件（.doc/.xls），请另存为 .docx 后再导入", path)
     kind = DOCUMENT_SUFFIXES.get(suffix)
+    if kind == "text":
+        with open(p, "rb") as fh:
+            start = fh.read(1024).lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+        if start.startswith((b"<!doctype html", b"<html", b"<?xml", b"<table", b"<meta", b"<head")):
+            kind = "html"  # a web page's source saved as .txt
     if kind is None:
         raise WorkbookError("not-a-document", "不是可导入的报告文件（支持 .docx、.pdf、.html、.htm、.txt）", path)
     if kind in ("pdf", "docx"):
@@ -254,7 +259,8 @@ def compare_with_workbook(document: FilledWorkbook, workbook: FilledWorkbook) ->
         title = fmt.table(cell.table).title if cell.table else ""
         page = document.where(code) if hasattr(document, "where") else ""
         out.append(Finding("document-differs", ERROR,
-                           f"{title}「{cell.row_label}」「{cell.col_label}」：工作簿为 {fmt_number(w)}，"
+                           f"{title}{''.join(f'「{x}」' for x in (cell.row_label, cell.col_label) if x)}："
+                           f"工作簿为 {fmt_number(w)}，"
                            f"报告 {name}{'（' + page + '）' if page else ''}中为 {fmt_number(d)}，二者应一致。",
                            (cell.ref,), expected=w, actual=d, codes=(code,)))
     del doc_numbers

@@ -26,11 +26,11 @@ from .model import Extracted, Grid, Paragraph, Slot
 __all__ = ["DocumentWorkbook", "assemble"]
 
 #: What documents print for "nothing": read as 0, with a warning.
-_NOTHING = {"/", "／", "—", "——", "-", "－", "–", "无", "\\", "、"}
+_NOTHING = {"/", "／", "—", "——", "-", "－", "–", "无", "零", "\\", "、"}
 _BLANK = re.compile(r"^[\s\u3000\u00a0]*$")
 _PAGE_NO = re.compile(r"^[\s\-－—–~·]*(第\s*)?\d{1,3}(\s*页)?(\s*/\s*共?\s*\d{1,3}\s*页?)?[\s\-－—–~·]*$")
 #: A number followed by its column's own unit (never another unit: 元 in a 万元 column is an error).
-_UNITS = {"money": re.compile(r"(.+?)(万元)"), "count": re.compile(r"(.+?)(件|个|项|条|次)")}
+_UNITS = {"money": re.compile(r"(.+?)(万元|万)"), "count": re.compile(r"(.+?)(件|个|项|条|次)")}
 _SOURCE_NAMES = {"docx": "Word", "pdf": "PDF", "html": "网页", "text": "文本"}
 
 
@@ -76,6 +76,7 @@ class _Ctx:
     pages: dict[str, int] = field(default_factory=dict)
     found_rows: set[tuple[str, str]] = field(default_factory=set)
     subtotals: list[tuple[str, tuple[str, ...], str, dict[str, Any], int | None]] = field(default_factory=list)
+    unknown: list[Finding] = field(default_factory=list)  # rows of the grid being read that match nothing
 
     def where(self, page: int | None) -> str:
         return f"（第 {page} 页）" if page else ""
@@ -89,7 +90,7 @@ def _read_value(ctx: _Ctx, code: str, text: str, page: int | None) -> None:
     fmt = ctx.fmt
     cell = fmt.cells[code]
     table = fmt.table(cell.table)
-    where = f"{table.title}「{cell.row_label}」「{cell.col_label}」"
+    where = table.title + "".join(f"「{x}」" for x in (cell.row_label, cell.col_label) if x)
     lines = [ln.strip().strip("\u3000\u00a0") for ln in (text or "").split("\n") if ln.strip()]
     # A number too wide for its cell wraps ("234" above "5"): its lines are one number.
     wrapped = len(lines) > 1 and all(re.fullmatch(r"[0-9０-９.,，．]+", ln) for ln in lines)
@@ -254,13 +255,21 @@ def _assemble_tables(ctx: _Ctx, grids: list[Grid]) -> set[str]:
                         p.append(t)
             paths[j] = tuple(p)
         ordered = [tuple([s.text]) for r, _ in pending for s in r if not _is_blank(s.text)]
+        if header is not None and header.table is pending_table and len(header.paths) == width:
+            # The header itself broke across a page: its first rows are on the page before.
+            # A column the rows here do not name keeps the name it had there.
+            def names(path: tuple[str, ...]) -> bool:
+                return any(_match_column(b, path) is not None for b in pending_table.blocks)
+
+            paths = {j: (path if names(path) or not names(header.paths[j]) else header.paths[j])
+                     for j, path in paths.items()}
         header = _Header(pending_table, paths, ordered)
         current = pending_table
         pending, pending_table = [], None
 
     for grid in grids:
-        header = None if not grid.ragged and header is not None and _grid_starts_header(grid, fmt, colsets) \
-            else header
+        rows_before = len(ctx.found_rows)
+        ctx.unknown = []
         for r, row in enumerate(grid.rows):
             page = grid.pages[r] if r < len(grid.pages) else None
             origins = {s.origin for s in row}
@@ -276,7 +285,8 @@ def _assemble_tables(ctx: _Ctx, grids: list[Grid]) -> set[str]:
             if len(origins) == 1 or (len(nonblank) == 1 and not _value_like(nonblank[0])
                                      and (grid.ragged or not _matches_row(fmt, None, nonblank[0]))
                                      and not _header_table(fmt, nonblank, colsets)):
-                if pending and (grid.ragged or len(origins) > 1) and _section_heading(fmt, nonblank[0], -1) is None:
+                if pending and (grid.ragged or len(origins) > 1) and _section_heading(fmt, nonblank[0], -1) is None \
+                        and not _matches_row(fmt, None, nonblank[0]):
                     pending.append((row, page))  # one word of a header split over lines ("总计")
                     continue
                 if pending:
@@ -306,6 +316,11 @@ def _assemble_tables(ctx: _Ctx, grids: list[Grid]) -> set[str]:
             carry.extend(keep)
             if tables_found and current is None:
                 current = fmt.table(sorted(tables_found)[-1])
+        # Rows that match nothing count only in a grid that is one of the report's tables
+        # (some row of it matched): another table in the document is not the report's.
+        if len(ctx.found_rows) > rows_before:
+            ctx.findings.extend(ctx.unknown)
+        ctx.unknown = []
     return tables_found
 
 
@@ -332,16 +347,6 @@ def _blank_row(ctx: _Ctx, header: _Header, row: list[Slot], r: int, page: int | 
             _read_value(ctx, f"{t.code}.{row_def.code}.{col.code}", s.text, page)
 
 
-def _grid_starts_header(grid: Grid, fmt: ReportFormat, colsets: dict[str, set[str]]) -> bool:
-    """True when the grid's first row of cells is a header (else it continues the previous table)."""
-    for row in grid.rows[:3]:
-        if len({s.origin for s in row}) < 2:
-            continue  # a caption across the table
-        texts = [s.text for s in row if not _is_blank(s.text)]
-        return bool(texts and _header_table(fmt, texts, colsets) and not any(_value_like(t) for t in texts))
-    return False
-
-
 def _last_label(texts: list[str]) -> str:
     labels = [t for t in texts if not _value_like(t)]
     return labels[-1] if labels else ""
@@ -360,6 +365,17 @@ def _find_row(fmt: ReportFormat, current: Table | None, labels: list[str]) -> tu
     leaf = labels[-1]
     for t in tables:
         m = best_match(leaf, _row_candidates(t))
+        if m is None:
+            # Group and item in one cell: "三、本年度办理结果（一）予以公开", "（三）不予公开1.属于国家秘密".
+            n, stripped = norm(leaf), True
+            while m is None and stripped:
+                stripped = False
+                for g, _ in _group_candidates(t):
+                    ng = norm(str(g))
+                    if n.startswith(ng) and len(n) > len(ng):
+                        n, stripped = n[len(ng):], True
+                        m = best_match(n, _row_candidates(t))
+                        break
         if m is not None:
             b_i, code = m.key  # type: ignore[misc]
             block = t.blocks[b_i]
@@ -378,11 +394,15 @@ def _data_row(ctx: _Ctx, grid: Grid, r: int, row: list[Slot], page: int | None, 
         for j, path in header.paths.items():
             if path and any(_match_column(b, path) is not None for b in header.table.blocks):
                 value_cols.add(j)
+    # Numbers at the end of the row are values even where the header names no column
+    # (a header broken across pages): they must be placed or reported, never dropped.
+    k = len(row)
+    while k > 0 and _value_like(row[k - 1].text):
+        k -= 1
     if grid.ragged or not value_cols:
-        k = len(row)
-        while k > 0 and _value_like(row[k - 1].text):
-            k -= 1
         value_cols = set(range(k, len(row)))
+    else:
+        value_cols |= {j for j in range(k, len(row)) if j >= min(value_cols) - 1 and not _is_blank(row[j].text)}
     labels = _row_label_parts(row, r, value_cols)
     value_slots: list[tuple[int, Slot]] = []
     seen: set[tuple[int, int]] = set()
@@ -398,6 +418,15 @@ def _data_row(ctx: _Ctx, grid: Grid, r: int, row: list[Slot], page: int | None, 
     if grid.ragged and labels and not value_slots:
         return carry + labels  # labels without numbers: the numbers (or the label's rest) follow
     own = _find_row(fmt, table, labels) if labels else None
+    if grid.ragged and labels and (own is None or own[3].fuzzy) and " " in labels[-1].strip():
+        # Single spaces between cells: "三、本年度办理结果 （一）予以公开" is a group and a row label.
+        tokens = labels[-1].split()
+        for k in range(1, len(tokens)):
+            found_k = _find_row(fmt, table, ["".join(tokens[k:])])
+            if found_k is not None and not found_k[3].fuzzy:
+                labels = labels[:-1] + [" ".join(tokens[:k]), "".join(tokens[k:])]
+                own = found_k
+                break
     if carry and (own is None or own[3].fuzzy):
         # Copied text: the label wrapped onto the lines before (or the numbers onto
         # a line of their own).  The lines kept may also hold the previous row's
@@ -413,9 +442,16 @@ def _data_row(ctx: _Ctx, grid: Grid, r: int, row: list[Slot], page: int | None, 
                 labels = labels[:-1] + ["".join(carry[hit[0]:hit[1]]) + "".join(labels[-1:])]
                 break
     if not labels:
-        # A row without a label: the table whose only row has no label (表四).
+        # A row without a label: the table whose only row has no label (表四), in a grid
+        # as wide as that table's header (another table's numbers are not its).
         cands = [t for t in ([table] if table else fmt.tables) if any(not rw.path for _, rw in t.iter_rows())]
-        if not cands or not value_slots:
+        if not cands and grid.ragged:
+            # Copied text whose header was not recognised: as many numbers as 表四 has columns.
+            cands = [t for t in fmt.tables for b, rw in t.iter_rows()
+                     if not rw.path and len(b.columns) == len(value_slots)
+                     and (t.code, rw.code) not in ctx.found_rows]
+        if not cands or not value_slots or (header is not None and not grid.ragged
+                                             and len(row) != len(header.paths)):
             return []
         t = cands[0]
         block, row_def = next((b, rw) for b, rw in t.iter_rows() if not rw.path)
@@ -440,7 +476,7 @@ def _data_row(ctx: _Ctx, grid: Grid, r: int, row: list[Slot], page: int | None, 
                 tables_found.add(t.code)
                 return []
         if any(not _is_blank(s.text) for _, s in value_slots) and table is not None:
-            ctx.findings.append(Finding("document-unknown-row", ERROR,
+            ctx.unknown.append(Finding("document-unknown-row", ERROR,
                                         f"{table.title}中有一行“{labels[-1].strip()}”{ctx.where(page)}不是格式中的项目，"
                                         "其数字未读取；请核对表格是否按年度报告格式填写。", ()))
         return []
@@ -467,8 +503,16 @@ def _columns_for(ctx: _Ctx, t: Table, block: Block, value_slots: list[tuple[int,
             col = _match_column(block, header.paths.get(j, ()))
             if col is not None:
                 pairs.append((col, s))
-        if pairs:
+        named = {c.code for c, _ in pairs}
+        if pairs and len(named) == len(pairs) and (
+                len(named) == len(block.columns)
+                or all(_is_blank(s.text) for j, s in value_slots if _match_column(block, header.paths.get(j, ())) is None)):
             return pairs
+        if pairs and len(vals) != len(block.columns):
+            ctx.findings.append(Finding("document-columns", ERROR,
+                                        f"{t.title}「{what}」{ctx.where(page)}有数字所在的列在表头中找不到对应的项目，"
+                                        "该行未读取；请核对表头。", ()))
+            return None
         # A table continued on the next page has its own column bands: the
         # header's columns, in the header's left-to-right order, still name them.
         named: list[Any] = []
@@ -479,6 +523,17 @@ def _columns_for(ctx: _Ctx, t: Table, block: Block, value_slots: list[tuple[int,
         if len(named) == len(vals) == len(block.columns):
             return list(zip(named, vals, strict=True))
     n = len(block.columns)
+    if header is not None and not ragged and len(vals) == n:
+        # The header names only some columns: the format's order must agree with every name it gives.
+        ordered = list(zip(block.columns, value_slots, strict=True))
+        if any((c := _match_column(block, header.paths.get(j, ()))) is not None and c is not col
+               for col, (j, _) in ordered):
+            ctx.findings.append(Finding("document-columns", ERROR,
+                                        f"{t.title}「{what}」{ctx.where(page)}的表头与格式的列顺序不一致，该行未读取；请核对表头。",
+                                        ()))
+            return None
+        _warn_order(ctx, t, page, order_warned)
+        return [(col, s) for col, (_, s) in ordered]
     if ragged and len(vals) == n:
         if header is None or not _header_confirms(header, block):
             _warn_order(ctx, t, page, order_warned)
@@ -626,6 +681,10 @@ def _section_heading(fmt: ReportFormat, text: str, after: int) -> int | None:
             m = best_match(t, [(i, head)], cutoff=0.6)
             if m is not None:
                 return i
+        # Word's automatic numbering keeps "一、" out of the text: the title alone, as a line of its own.
+        title = norm(sec.title)
+        if t == title or (t.startswith(title) and len(t) <= len(title) + 2):
+            return i
     return None
 
 
@@ -634,6 +693,15 @@ def _part_heading(parts: tuple[Any, ...], text: str, after: int) -> tuple[int, s
     t = unicodedata.normalize("NFKC", text).strip()
     m = _TITLE_MARK.match(t.replace(" ", ""))
     if not m:
+        # Word's automatic numbering keeps "（一）" out of the text: a short heading line
+        # naming the next part ("主动公开情况", "政府信息公开监督保障情况").
+        short = norm(text)
+        if len(short) > 24 or re.search(r"[,。;，；]", short):
+            return None
+        for i, p in enumerate(parts):
+            stem = _TITLE_MARK.sub("", norm(p.label))
+            if i > after and stem and stem in short:
+                return i, ""
         return None
     for i, p in enumerate(parts):
         if i <= after:
@@ -666,6 +734,14 @@ def _join_lines(lines: list[Paragraph]) -> str:
             sep = " " if paras[-1][-1:].isascii() and text[:1].isascii() and paras[-1][-1:].isalnum() else ""
             paras[-1] += sep + text
     return "\n".join(paras)
+
+
+_CN_DIGITS = str.maketrans("〇零○一二三四五六七八九", "001123456789")
+
+
+def _digit_years(text: str) -> str:
+    """"二〇二四年" as "2024年" (some titles write the year in Chinese numerals)."""
+    return re.sub(r"([〇零○一二三四五六七八九]{4})(?=年)", lambda m: m.group(1).translate(_CN_DIGITS), text)
 
 
 def _title_regex(fmt: ReportFormat) -> re.Pattern[str]:
@@ -720,7 +796,7 @@ def _assemble_prose(ctx: _Ctx, paras: list[Paragraph]) -> tuple[dict[str, str], 
     rx = _title_regex(fmt)
     windows = [(k, n) for n in (1, 2, 3) for k in range(min(len(preamble), 8))]  # a long title wraps
     for k, n in windows:
-        m = rx.search("".join(re.sub(r"\s+", "", p.text) for p in preamble[k:k + n]))
+        m = rx.search(_digit_years("".join(re.sub(r"\s+", "", p.text) for p in preamble[k:k + n])))
         if not m:
             continue
         org, year = m.group("org"), int(m.group("year"))

@@ -94,7 +94,10 @@ def read(path: str | os.PathLike[str]) -> Extracted:
                 raise WorkbookError("not-a-docx", "不是 Word 文档（缺少 word/document.xml）", path) from exc
             if info.file_size > settings.MAX_MEMBER_BYTES:
                 raise WorkbookError("too-large", "Word 文档正文过大，无法读取", path)
-            data = z.read(info)
+            with z.open(info) as fh:  # the declared size may lie: never inflate more than the limit
+                data = fh.read(settings.MAX_MEMBER_BYTES + 1)
+            if len(data) > settings.MAX_MEMBER_BYTES:
+                raise WorkbookError("too-large", "Word 文档正文过大，无法读取", path)
     except zipfile.BadZipFile as exc:
         raise WorkbookError("corrupt-file", "Word 文档已损坏或不是 .docx 文件（如是旧版 .doc，请用 Word/WPS 另存为 .docx）",
                             path) from exc

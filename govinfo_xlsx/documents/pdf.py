@@ -29,6 +29,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass
 
+from .. import settings
 from ..errors import WorkbookError
 from .model import Extracted, Grid, Paragraph, Slot
 
@@ -303,6 +304,9 @@ def read(path: str | os.PathLike[str]) -> Extracted:
     total_chars = 0
     try:
         n_pages = len(doc)
+        if n_pages > settings.MAX_DOCUMENT_PAGES:
+            raise WorkbookError("too-large", f"PDF 有 {n_pages} 页，超过年度报告的合理页数（{settings.MAX_DOCUMENT_PAGES} 页），"
+                                "未读取", path)
         for p_i in range(n_pages):
             page = doc[p_i]
             height = page.get_height()
@@ -364,7 +368,7 @@ def read_layout(path: str | os.PathLike[str]) -> Extracted:
     lines: list[str] = []
     pages: list[int | None] = []
     try:
-        for p_i in range(len(doc)):
+        for p_i in range(min(len(doc), settings.MAX_DOCUMENT_PAGES)):
             page = doc[p_i]
             textpage = page.get_textpage()
             chars = _chars(textpage, page.get_height())

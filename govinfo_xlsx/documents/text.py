@@ -22,6 +22,10 @@ from .model import Extracted, Grid, Paragraph
 
 _PIPE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _SPACE_SPLIT = re.compile(r"(?:[ \u00a0]{2,}|\u3000+)")
+_NUM_TOKEN = r"(?:[0-9][0-9,.]*|/|—+|无)"
+_ONE_NUMBER = re.compile(rf"^(.*?[^\s0-9,.])\s+({_NUM_TOKEN})$")
+_ONLY_NUMBERS = re.compile(rf"^{_NUM_TOKEN}(?:\s+{_NUM_TOKEN})+$")
+_TRAILING_NUMBERS = re.compile(rf"^(.*?[^\s0-9,.])\s+({_NUM_TOKEN}(?:\s+{_NUM_TOKEN})+)$")
 
 
 def _cells(line: str) -> list[str]:
@@ -35,7 +39,18 @@ def _cells(line: str) -> list[str]:
         if s.endswith("|"):
             s = s[:-1]
         return [c.strip(" \u3000\u00a0") for c in s.split("|")]
-    return [c for c in _SPACE_SPLIT.split(s.strip(" \u3000\u00a0")) if c]
+    cells = [c for c in _SPACE_SPLIT.split(s.strip(" \u3000\u00a0")) if c]
+    if len(cells) == 1:
+        # Single spaces only: "规章 0 0 3" is a label and its numbers when two or more numbers end the line.
+        m = _TRAILING_NUMBERS.match(cells[0])
+        if m:
+            return [m.group(1).strip()] + m.group(2).split()
+        if _ONLY_NUMBERS.match(cells[0]):
+            return cells[0].split()
+        m = _ONE_NUMBER.match(cells[0])
+        if m and len(m.group(1)) <= 24 and not re.search(r"[，。；、,;]", m.group(1)):
+            return [m.group(1).strip(), m.group(2)]  # "行政处罚 12": a short label and one number
+    return cells
 
 
 def read(path: str | os.PathLike[str]) -> Extracted:
