@@ -367,6 +367,13 @@ class MergeResult:
         n_in = sum(1 for s in self.season if s.counts and s.included)
         return template.format(expected=self.expected, merged=n_in, excluded=len(self.not_included))
 
+    def outside_roster_text(self) -> str:
+        """"另有名单以外的 N 个单位已汇总…：甲、乙" or "" (a sum larger than the roster's units says so)."""
+        template = self.format.rollup.outside_roster
+        if not self.unexpected or not template:
+            return ""
+        return template.format(n=len(self.unexpected), names="、".join(self.unexpected))
+
     def not_included_text(self) -> str:
         """"未纳入：甲（缺报）、乙（未汇总：校验有错误）" or ""."""
         labels = self.status_labels()
@@ -733,6 +740,8 @@ def merge(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike[st
 def _cover_note(result: MergeResult) -> str:
     merged = [u.org for u in result.merged]
     parts = [result.completeness_text() + "。", "已汇总：" + "、".join(merged) + "。"]
+    if result.outside_roster_text():
+        parts.append(result.outside_roster_text() + "。")
     if result.not_included:
         parts.append(result.not_included_text() + "。")
     note = readable("".join(parts))
@@ -858,6 +867,8 @@ def rollup_scope_section(result: MergeResult) -> Any:
     from .report import Part, Section
 
     paras = [f"本报告数据由{result.org}汇总所属单位报送的工作簿生成。{result.completeness_text()}。"]
+    if result.outside_roster_text():
+        paras.append(result.outside_roster_text() + "。")
     if result.not_included:
         paras.append(result.not_included_text() + "。以上单位的数据未计入本报告的各项数字。")
     return Section("汇总范围说明", parts=[Part(None, [readable(p) for p in paras])])

@@ -325,3 +325,18 @@ def test_file_names_from_a_windows_archive(tmp_path, fmt):
     files = [r[1] for r in _sheet_rows(tmp_path / "out.xlsx", fmt.rollup.sources_sheet)[1:]]
     assert any(f.endswith("/红旗区.xlsx") for f in files) and any("说明" in f for f in files)
     assert "说明\ufffd.txt" in res.summary()
+
+
+def test_units_merged_outside_the_roster_are_stated_with_the_sum(tmp_path, fmt):
+    """A sum that holds units the roster does not list says so on the cover and in the report's first section."""
+    names = ["红旗区人民政府办公室", "牧野区人民政府办公室", "卫滨区人民政府办公室"]
+    for i, n in enumerate(names):
+        write_filled(tmp_path / "in" / f"{i}.xlsx", fmt, consistent_values(fmt, seed=70 + i), org=n)
+    roster = tmp_path / "r.csv"
+    roster.write_text("单位名称\n红旗区人民政府办公室\n牧野区政府办\n卫滨区人民政府办公室\n", encoding="utf-8")
+    res = merge([tmp_path / "in"], tmp_path / "市.xlsx", org="某市", roster=roster, jobs=1,
+                report=tmp_path / "市.md")
+    assert res.unexpected == ["牧野区人民政府办公室"] and res.suggestions == {"牧野区人民政府办公室": "牧野区政府办"}
+    said = "另有名单以外的 1 个单位已汇总并计入各项数字：牧野区人民政府办公室（请核对名单或单位名称）"
+    assert said in str(read_workbook(tmp_path / "市.xlsx").cover["cover.note"])
+    assert said in (tmp_path / "市.md").read_text(encoding="utf-8")
