@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .errors import WorkbookError
 from .findings import ERROR, CheckReport
+from .merge import readable
 from .roster import read_roster_entries
 
 __all__ = ["CheckedFile", "check_files", "has_errors", "return_note", "safe_filename", "summary_line",
@@ -95,7 +96,7 @@ class CheckedFile:
 
     def line(self) -> str:
         """One line for the console: mark, file, unit, verdict."""
-        name = Path(self.path).name
+        name = readable(Path(self.path).name)
         who = f"（{self.org}）" if self.org else ""
         if self.skipped:
             return f"－ {name}：未校验，{self.skipped}"
@@ -157,7 +158,7 @@ def summary_line(items: Sequence[CheckedFile]) -> str:
 
 def return_note(item: CheckedFile, sender: str = "") -> str:
     """The plain text 退回意见 for one unit: what to correct, cell by cell, in the clerk's words."""
-    name = Path(item.path).name
+    name = readable(Path(item.path).name)
     lines = []
     if item.error is not None:
         lines += [f"你单位报送的文件《{name}》无法读取：{item.error.detail}", "",

@@ -413,7 +413,7 @@ def _check_many(a: argparse.Namespace) -> int:
 
             with atomic_path(note) as tmp:
                 tmp.write_text(return_note(i), encoding="utf-8-sig")
-            if i.report is not None and not i.empty:
+            if i.report is not None and not i.empty and Path(i.path).suffix.lower() in (".xlsx", ".xlsm"):
                 try:
                     annotate(i.path, i.report, out_dir / f"{stem}_标注.xlsx")
                 except ValueError as exc:
@@ -484,6 +484,9 @@ def cmd_report(a: argparse.Namespace) -> int:
         return EXIT_ERRORS
     for text, _ in combine_repeated([f.message for f in rep.warnings if f.rule != "blank-input"]):
         print(f"！提示 {text}")
+    n_blank = sum(1 for f in rep.warnings if f.rule == "blank-input")
+    if n_blank:
+        print(f"！部分未填写：{n_blank} 个数字单元格为空，报告中按 0 计；由空白单元格得出的段落不会自动生成。")
     if rep.errors:
         print(f"！注意：工作簿存在 {len(rep.errors)} 个错误，已按 --force 生成报告。")
     print(f"已生成报告：{a.output}")
@@ -576,6 +579,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except WorkbookError as exc:
         return _fail(exc)
+    except BrokenPipeError:
+        # The reader of a pipe stopped early (``| head``): nothing more to say, and no traceback at exit.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except OSError as exc:
         print(f"无法写入或读取文件：{exc.filename or ''}（{exc.strerror}）", file=sys.stderr)
         return EXIT_UNREADABLE

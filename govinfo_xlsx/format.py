@@ -417,6 +417,7 @@ class Rollup:
     completeness: str  # "{expected} {merged} {excluded}"
     completeness_no_roster: str
     not_included: str  # "{names}"
+    outside_roster: str = ""  # "{n} {names}": units merged that the roster does not list
     chart_title: str
     chart_figure: str
     status: Mapping[str, str]
@@ -1003,6 +1004,7 @@ def _check(fmt: ReportFormat) -> None:
     count("$.rollup.units_headers", ru.units_headers, 4)
     count("$.rollup.sources_headers", ru.sources_headers, 6)
     template("$.rollup.note", ru.note, ("n",))
+    template("$.rollup.outside_roster", ru.outside_roster, ("n", "names"))
     count("$.comparison.headers", fmt.comparison.headers, 4)
     for k, h in enumerate(fmt.comparison.headers):
         template(f"$.comparison.headers[{k}]", h, ("prev", "this"))

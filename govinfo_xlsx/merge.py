@@ -17,6 +17,7 @@ template with every formula live: it passes ``check``, ``export`` and
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import multiprocessing as mp
@@ -68,6 +69,7 @@ class UnitRecord:
     members: tuple[str, ...] = ()
     unit: str = ""  # the roster unit this file belongs to ("" when none)
     note: str = ""  # what a merged unit's status should also say (a byte-identical copy was skipped)
+    figures: dict[str, Any] | None = field(default=None, repr=False)  # key figures, computed in the worker
 
     def status_key(self) -> str:
         """The key of the status text: merged units say whether they were partly blank or imported."""
@@ -94,6 +96,7 @@ class UnitRecord:
 
 
 
+@functools.lru_cache(maxsize=1)
 def _documents() -> Any:
     """The document reader (Word/PDF/HTML reports), or None while it is not installed."""
     try:
@@ -101,6 +104,14 @@ def _documents() -> Any:
     except ImportError:
         return None
     return documents if hasattr(documents, "read_document") else None
+
+
+def _is_document(path: str | os.PathLike[str]) -> bool:
+    """A report (Word/PDF/web page) rather than a workbook: the document reader decides when installed."""
+    docs = _documents()
+    if docs is not None and hasattr(docs, "is_document"):
+        return bool(docs.is_document(path))
+    return Path(path).suffix.lower() in DOCUMENT_SUFFIXES
 
 
 def _legacy_members(wb: FilledWorkbook) -> tuple[str, ...]:
@@ -123,14 +134,14 @@ def _read_chunk(args: tuple[list[str], int | None]) -> list[UnitRecord]:
     index: list[int] = []
     docs = _documents()
     for p in paths:
-        is_doc = Path(p).suffix.lower() in DOCUMENT_SUFFIXES
+        is_doc = _is_document(p)
         try:
             if is_doc:
                 if docs is None:
                     out.append(UnitRecord(p, "document", "本版本尚不能读取 Word/PDF/网页格式的报告，请报送 Excel 工作簿",
                                           kind="document"))
                     continue
-                wb = docs.read_document(p, year=year)
+                wb = docs.read_document(p)  # its year from its title, never assumed
             else:
                 wb = read_workbook(p)
         except WorkbookError as exc:
@@ -169,6 +180,7 @@ def _read_chunk(args: tuple[list[str], int | None]) -> list[UnitRecord]:
                 rec.status = "ok"
                 rec.blank = sum(1 for f in rep.warnings if f.rule == "blank-input")
                 rec.vector = wb.evaluation.input_units()
+                rec.figures = wb.evaluation.figures([f.id for f in fmt.key_figures])
     return out
 
 
@@ -178,6 +190,32 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et", ".ods", ".csv", ".xlsb", "
 DOCUMENT_SUFFIXES = (".docx", ".doc", ".wps", ".pdf", ".html", ".htm", ".ofd")
 _ARCHIVES = (".zip", ".rar", ".7z", ".tar", ".gz", ".tgz")
 _SYSTEM_FILES = ("thumbs.db", "desktop.ini", ".ds_store")
+
+
+def _archive_contents(p: Path, limit: int = 5) -> str:
+    """"（内含 甲.xlsx、乙.xlsx）" for a .zip (its directory only, nothing inflated), else ""."""
+    import zipfile
+
+    if p.suffix.lower() != ".zip":
+        return ""
+    try:
+        with zipfile.ZipFile(p) as z:
+            infos = [i for i in z.infolist() if not i.is_dir()]
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        return "（无法打开）"
+    names = []
+    for i in infos:
+        name = i.filename
+        if not i.flag_bits & 0x800:  # not marked UTF-8: Chinese Windows wrote it in GBK
+            try:
+                name = name.encode("cp437").decode("gbk")
+            except (UnicodeEncodeError, UnicodeDecodeError):
+                pass
+        names.append(name.rsplit("/", 1)[-1])
+    if not names:
+        return "（空）"
+    more = f" 等 {len(names)} 个文件" if len(names) > limit else ""
+    return f"（内含 {'、'.join(names[:limit])}{more}）"
 
 
 def collect_inputs(inputs: Sequence[str | os.PathLike[str]], exclude: Sequence[str] = ()) -> tuple[list[str], list[UnitRecord]]:
@@ -207,8 +245,9 @@ def collect_inputs(inputs: Sequence[str | os.PathLike[str]], exclude: Sequence[s
         elif p.name.lower() in _SYSTEM_FILES:
             skipped.append(UnitRecord(str(p), "skipped", "操作系统生成的文件", kind="other"))
         elif suffix in _ARCHIVES:
-            skipped.append(UnitRecord(str(p), "not-workbook", "压缩包：请解压后把其中的工作簿放入汇总文件夹", kind="other"))
-        elif explicit or suffix in WORKBOOK_SUFFIXES or suffix in DOCUMENT_SUFFIXES:
+            skipped.append(UnitRecord(str(p), "not-workbook", "压缩包" + _archive_contents(p)
+                                      + "：请解压后把其中的工作簿放入汇总文件夹", kind="other"))
+        elif explicit or suffix in WORKBOOK_SUFFIXES or _is_document(p):
             files.append(str(p))
         else:
             skipped.append(UnitRecord(str(p), "not-workbook", f"不是工作簿（{suffix or '无扩展名'} 文件），未读取",
@@ -328,6 +367,13 @@ class MergeResult:
         n_in = sum(1 for s in self.season if s.counts and s.included)
         return template.format(expected=self.expected, merged=n_in, excluded=len(self.not_included))
 
+    def outside_roster_text(self) -> str:
+        """"另有名单以外的 N 个单位已汇总…：甲、乙" or "" (a sum larger than the roster's units says so)."""
+        template = self.format.rollup.outside_roster
+        if not self.unexpected or not template:
+            return ""
+        return template.format(n=len(self.unexpected), names="、".join(self.unexpected))
+
     def not_included_text(self) -> str:
         """"未纳入：甲（缺报）、乙（未汇总：校验有错误）" or ""."""
         labels = self.status_labels()
@@ -359,20 +405,20 @@ class MergeResult:
         lines = [f"汇总单位：{self.org or '（未指定）'}　报告年度：{self.year or '（未确定）'}",
                  f"共 {len(self.units)} 个文件：已汇总 {len(self.merged)} 个，未汇总 {len(self.excluded)} 个。",
                  self.completeness_text() + "。"]
-        partial = [u for u in self.merged if u.blank or u.note]
+        partial = [u for u in self.merged if u.blank or u.note or u.kind == "document"]
         if partial:
             lines.append("")
             lines.append("已汇总但需注意：")
             for u in partial:
                 text = u.status_text(labels) + (f"；{u.note}" if u.note else "")
-                lines.append(f"  ！ {u.path}（{u.org}）：{text}")
+                lines.append(f"  ！ {readable(u.path)}（{u.org}）：{text}")
         if self.excluded:
             lines.append("")
             lines.append("未汇总的文件：")
             for u in self.excluded:
                 who = f"（{u.org}）" if u.org else (f"（按文件名应为 {u.unit}）" if u.unit else "")
                 mark = "－" if u.status in ("skipped", "copy", "compared", "superseded", "not-workbook") else "✗"
-                lines.append(f"  {mark} {u.path}{who}：{u.status_text(labels)}。{u.reason}")
+                lines.append(f"  {mark} {readable(u.path)}{who}：{u.status_text(labels)}。{readable(u.reason)}")
         if self.roster is not None:
             lines.append("")
             rate = self.completeness or 0.0
@@ -523,7 +569,7 @@ def _compare_documents(records: list[UnitRecord]) -> None:
         reason = f"同一单位另报送了工作簿 {Path(wbrec.path).name}，以工作簿为准"
         if docs is not None and hasattr(docs, "compare_with_workbook"):
             try:
-                findings = docs.compare_with_workbook(docs.read_document(r.path, year=r.year), read_workbook(wbrec.path))
+                findings = docs.compare_with_workbook(docs.read_document(r.path), read_workbook(wbrec.path))
             except (WorkbookError, OSError) as exc:
                 findings, reason = [], reason + f"（未能比对：{exc}）"
             if findings:
@@ -540,7 +586,8 @@ def _season(result: MergeResult, entries: list[RosterEntry] | None) -> None:
     for u in result.units:
         if u.org and _norm_name(u.org) in by_key:
             u.unit = by_key[_norm_name(u.org)]
-        elif not u.org and names:  # unreadable, a document, a lock file: judged by the file name
+        elif names and (not u.org or u.kind == "document"):
+            # Unreadable, a lock file, or a report whose 机关名称 was taken from its title: judged by the file name.
             u.unit = match_file(u.path, names) or ""
     rank = {"merged": 0, "compared": 1, "copy": 1, "superseded": 1, "invalid": 2, "duplicate": 2, "rollup": 2,
             "empty": 3, "other-year": 3, "no-org": 4, "unreadable": 4, "document": 4, "not-workbook": 5,
@@ -564,6 +611,9 @@ def _season(result: MergeResult, entries: list[RosterEntry] | None) -> None:
     for u in result.units:
         if u.unit:
             grouped.setdefault(u.unit, []).append(u)
+    outside = sorted({u.org for u in result.units if u.org and _norm_name(u.org) not in by_key})
+    # Name hints compare every pair: skipped when the roster plainly does not fit the files (a wrong roster).
+    hints = len(outside) * len(names) <= 100_000
     for e in entries or []:
         files = grouped.get(e.name, [])
         if files:
@@ -571,8 +621,7 @@ def _season(result: MergeResult, entries: list[RosterEntry] | None) -> None:
             contact, phone = contact_of(files, e)
             season.append(UnitStatus(e.name, st, files, why, contact, phone))
         else:
-            outside = sorted({u.org for u in result.units if u.org and _norm_name(u.org) not in by_key})
-            near = closest(e.name, outside)
+            near = closest(e.name, outside) if hints else None
             hint = f"；收到的“{near}”不在名单内，可能就是该单位，请核对名称" if near else ""
             season.append(UnitStatus(e.name, "missing", [], "没有收到该单位的任何文件" + hint, e.contact, e.phone))
     # Units and files outside the roster (or all of them, without a roster).
@@ -592,7 +641,7 @@ def _season(result: MergeResult, entries: list[RosterEntry] | None) -> None:
         contact, phone = contact_of(files, None)
         name = files[0].org
         if names:
-            near = closest(name, names)
+            near = closest(name, names) if hints else None
             if near is not None:
                 result.suggestions[name] = near
                 why = (why + "；" if why else "") + f"不在名单内，名单中最接近的是“{near}”"
@@ -607,7 +656,8 @@ def _season(result: MergeResult, entries: list[RosterEntry] | None) -> None:
     result.season = season
     if entries is not None:
         result.missing = [s.name for s in season if s.in_roster and s.status == "missing"]
-        result.not_merged = [s.name for s in season if s.in_roster and s.files and not s.included]
+        result.not_merged = [s.name for s in season if s.in_roster and s.files and not s.included
+                             and s.status != "missing"]
         result.unexpected = [s.name for s in season if not s.in_roster and s.included]
 
 
@@ -690,9 +740,11 @@ def merge(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike[st
 def _cover_note(result: MergeResult) -> str:
     merged = [u.org for u in result.merged]
     parts = [result.completeness_text() + "。", "已汇总：" + "、".join(merged) + "。"]
+    if result.outside_roster_text():
+        parts.append(result.outside_roster_text() + "。")
     if result.not_included:
         parts.append(result.not_included_text() + "。")
-    note = "".join(parts)
+    note = readable("".join(parts))
     return note if len(note) <= 2000 else note[:1990] + "……（详见报送情况）"
 
 
@@ -705,10 +757,34 @@ def _as_workbook(result: MergeResult, summed: dict[str, Any]) -> FilledWorkbook:
                           prose={c: "" for c in fmt.prose_cells}, values=dict(summed))
 
 
-def _key_figures_many(fmt: ReportFormat, vectors: list[tuple[int | None, ...]]) -> list[dict[str, Any]]:
-    """Key figures of many units, each from its input vector."""
-    ids = [f.id for f in fmt.key_figures]
-    return [sum_evaluations(fmt, [v]).figures(ids) for v in vectors]
+def readable(text: str) -> str:
+    """A file name or message as people read it, safe for every output.
+
+    On Linux a name unpacked from a Windows archive is GBK bytes that Python
+    holds as surrogate escapes: each path part is decoded as UTF-8 or GB18030
+    (else replaced); control characters become U+FFFD.
+    """
+    from .document import clean_text
+
+    if any("\udc80" <= ch <= "\udcff" for ch in text):
+        parts = []
+        for part in text.split("/"):
+            raw = part.encode("utf-8", "surrogateescape")
+            for enc in ("utf-8", "gb18030"):
+                try:
+                    part = raw.decode(enc)
+                    break
+                except UnicodeDecodeError:
+                    continue
+            else:
+                part = raw.decode("utf-8", "replace")
+            parts.append(part)
+        text = "/".join(parts)
+    return clean_text(text.encode("utf-8", "replace").decode("utf-8"))
+
+
+def _readable_rows(rows: list[list[Any]]) -> list[list[Any]]:
+    return [[readable(v) if isinstance(v, str) else v for v in r] for r in rows]
 
 
 def _status_rows(result: MergeResult) -> list[list[Any]]:
@@ -718,7 +794,7 @@ def _status_rows(result: MergeResult) -> list[list[Any]]:
     for i, s in enumerate(result.season, start=1):
         files = "、".join(Path(f.path).name for f in s.files)
         rows.append([i, s.name, labels.get(s.status, s.status), files, s.reason, s.contact, s.phone])
-    return rows
+    return _readable_rows(rows)
 
 
 def _write_rollup(result: MergeResult, values: dict[str, Any]) -> None:
@@ -738,22 +814,20 @@ def _write_rollup(result: MergeResult, values: dict[str, Any]) -> None:
     rows = [u for u in result.units if u.org and u.status in ("merged", "invalid", "other-year", "duplicate",
                                                               "superseded", "empty")]
     rows.sort(key=lambda u: u.status != "merged")  # merged units first: the chart plots them
-    with_vec = [u for u in rows if u.vector is not None]
-    kfs = dict(zip(map(id, with_vec), _key_figures_many(fmt, [u.vector for u in with_vec]), strict=True))
     unit_rows: list[list[Any]] = []
     for i, u in enumerate(rows, start=1):
-        kf = kfs.get(id(u), {})
+        kf = (u.figures or {}) if u.vector is not None else {}  # figures only of what was summed
         unit_rows.append([i, u.org, u.year] + [kf.get(f.id) for f in figures] + [u.status_text(labels)])
     heads = tuple(spec.units_headers[:3]) + tuple(f.label for f in figures) + (spec.units_headers[3],)
     chart_col = 3 + next(j for j, f in enumerate(figures) if f.id == spec.chart_figure)
     n_merged = sum(1 for u in rows if u.status == "merged")
-    units_sheet = ListSheet(spec.units_sheet, heads, unit_rows, (6, 28, 8) + (12,) * len(figures) + (24,),
+    units_sheet = ListSheet(spec.units_sheet, heads, _readable_rows(unit_rows), (6, 28, 8) + (12,) * len(figures) + (24,),
                             chart=BarChart(spec.chart_title, 1, chart_col, n_merged) if n_merged else None,
                             flag_col=len(heads) - 1, flag_ok=ok_prefix)
 
     src_rows = [[i, u.path, u.org, u.year, u.status_text(labels), "；".join(x for x in (u.reason, u.note) if x)]
                 for i, u in enumerate(result.units, start=1)]
-    sources = ListSheet(spec.sources_sheet, tuple(spec.sources_headers), src_rows, (6, 40, 26, 8, 22, 60),
+    sources = ListSheet(spec.sources_sheet, tuple(spec.sources_headers), _readable_rows(src_rows), (6, 40, 26, 8, 22, 60),
                         flag_col=4, flag_ok=ok_prefix + (labels["skipped"], labels["copy"][:3]))
     write_workbook(result.output or "", fmt, year=result.year, org=result.org,
                    cover={"cover.note": _cover_note(result), "cover.date": ""}, values=values,
@@ -772,6 +846,7 @@ def _write_chase(result: MergeResult, path: str | os.PathLike[str]) -> None:
         rows.append([len(rows) + 1, s.name, labels.get(s.status, s.status), s.reason, s.contact, s.phone,
                      "、".join(Path(f.path).name for f in s.files)])
     heads = list(spec.chase_headers)
+    rows = _readable_rows(rows)
     if Path(path).suffix.lower() == ".csv":
         buf = io.StringIO(newline="")
         w = csv.writer(buf, lineterminator="\r\n")
@@ -791,15 +866,17 @@ def rollup_scope_section(result: MergeResult) -> Any:
     """The roll-up report's first section: how complete the sum is, so a partial sum never reads as the whole."""
     from .report import Part, Section
 
-    paras = [f"本报告数据由 {result.org} 汇总所属单位报送的工作簿生成。{result.completeness_text()}。"]
+    paras = [f"本报告数据由{result.org}汇总所属单位报送的工作簿生成。{result.completeness_text()}。"]
+    if result.outside_roster_text():
+        paras.append(result.outside_roster_text() + "。")
     if result.not_included:
         paras.append(result.not_included_text() + "。以上单位的数据未计入本报告的各项数字。")
-    return Section("汇总范围说明", parts=[Part(None, paras)])
+    return Section("汇总范围说明", parts=[Part(None, [readable(p) for p in paras])])
 
 
 def rollup_sections(result: MergeResult) -> list[Any]:
     """Report sections of a roll-up: 报送情况, the per-unit table and a bar chart of applications."""
-    from .document import Section, clean_text
+    from .document import Section
 
     fmt = result.format
     spec = fmt.rollup
@@ -807,11 +884,12 @@ def rollup_sections(result: MergeResult) -> list[Any]:
     headers = [spec.units_headers[1]] + [f.label for f in figures]
     rows, chart_rows = [], []
     merged = result.merged
-    for u, kf in zip(merged, _key_figures_many(fmt, [u.vector for u in merged]), strict=True):
-        rows.append([clean_text(u.org)] + [fmt_number(kf.get(f.id)) for f in figures])
-        chart_rows.append((clean_text(u.org), kf.get(spec.chart_figure) or 0))
+    for u in merged:
+        kf = u.figures or {}
+        rows.append([readable(u.org)] + [fmt_number(kf.get(f.id)) for f in figures])
+        chart_rows.append((readable(u.org), kf.get(spec.chart_figure) or 0))
     status_heads = list(spec.status_headers[1:5])
-    status_rows = [[clean_text(str(x)) for x in r[1:5]] for r in _status_rows(result)]
+    status_rows = [[str(x) for x in r[1:5]] for r in _status_rows(result)]
     status = Section(f"{spec.status_sheet}（{result.completeness_text()}）", simple_table=(status_heads, status_rows))
     table = Section(spec.units_sheet, simple_table=(headers, rows))
     chart = Section(spec.chart_title, chart={"title": spec.chart_title, "headers": headers[:2],

@@ -366,12 +366,10 @@ class _SheetWriter:
         ws.fit_to_pages(1, 1)  # the cover on one printed page
         _write_labels(ws, sl.labels, st)
         for cell in sl.cells:
-            value = self.cover_values.get(cell.code)
-            _write_input(ws, fmt, cell, value, st)
-            if isinstance(value, str) and value:
-                # A long 备注 (a roll-up's list of units) wraps: LibreOffice and WPS do not
-                # grow the row, and the text overlapped the rows around it.
-                ws.set_row(cell.row, _text_height(value, 56))
+            _write_input(ws, fmt, cell, self.cover_values.get(cell.code), st)
+            text = self.cover_values.get(cell.code)
+            if isinstance(text, str) and len(text) > 20:  # a long 备注 (a roll-up's 应报/已汇总/未纳入) is shown whole
+                ws.set_row(cell.row, _text_height(text, 56))
         cv = fmt.cover
         status, blank = layout.status_cell, layout.blank_cell
         fails = f'COUNTIF({self.result_range},"{self.fail_mark}")'
@@ -698,7 +696,8 @@ LIST_PAGE_WIDTH_PT = (11.69 - 0.8) * 72
 LIST_PAGE_HEIGHT_PT = (8.27 - 1.2) * 72 - 20  # less room for LibreOffice's header and footer
 
 
-def _write_list_sheet(wb: Workbook, spec: ListSheet, st: _Styles) -> None:
+def _write_list_sheet(wb: Checked, spec: ListSheet, st: _Styles) -> None:
+    """One :class:`ListSheet`; ``wb`` is :class:`Checked`, so every refused call raises."""
     ws = wb.add_worksheet(spec.name)
     ws.set_paper(9)
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
@@ -712,11 +711,11 @@ def _write_list_sheet(wb: Workbook, spec: ListSheet, st: _Styles) -> None:
     if spec.title:
         ws.set_row(0, max(30, _text_height(spec.title, sum(widths) / 1.4, line_pt=20)))
         if ncols > 1:
-            _ok(ws.merge_range(0, 0, 0, ncols - 1, "", st.title), f"title of {spec.name}")
-        _ok(ws.write_string(0, 0, spec.title, st.title), f"title of {spec.name}")
+            ws.merge_range(0, 0, 0, ncols - 1, "", st.title)
+        ws.write_string(0, 0, spec.title, st.title)
         head = 1
     for j, h in enumerate(spec.headers):
-        _ok(ws.write_string(head, j, h, st.header), f"header of {spec.name}")
+        ws.write_string(head, j, h, st.header)
     header_pt = max(_text_height(h, widths[j]) for j, h in enumerate(spec.headers))
     ws.set_row(head, header_pt)
     table_pt = header_pt + (max(30, _text_height(spec.title, sum(widths) / 1.4, line_pt=20)) if spec.title else 0)
@@ -724,21 +723,22 @@ def _write_list_sheet(wb: Workbook, spec: ListSheet, st: _Styles) -> None:
         need = 20.0
         for j, v in enumerate(row):
             if v is None or v == "":
-                _ok(ws.write_blank(i, j, None, st.label), f"{spec.name} row {i}")
+                ws.write_blank(i, j, None, st.label)
             elif isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
-                _ok(ws.write_number(i, j, plain_number(v), st.center if j == 0 else st.cell), f"{spec.name} row {i}")
+                ws.write_number(i, j, plain_number(v), st.center if j == 0 else st.cell)
             else:
                 text = str(v)
-                _ok(ws.write_string(i, j, text, st.label), f"{spec.name} row {i}")
-                need = max(need, _text_height(text, widths[j]))
+                ws.write_string(i, j, text, st.label)
+                if 2 * len(text) > widths[j] - 1:  # may wrap (a CJK character is two width units)
+                    need = max(need, _text_height(text, widths[j]))
         ws.set_row(i, need)
         table_pt += need
     last = head + len(spec.rows)
     if spec.flag_col is not None and spec.rows:
         col = col_letter(spec.flag_col)
         tests = ",".join(f'LEFT(${col}{head + 2},{len(ok)})="{ok}"' for ok in spec.flag_ok) or "FALSE"
-        _ok(ws.conditional_format(head + 1, 0, last, ncols - 1, {
-            "type": "formula", "criteria": f"=NOT(OR({tests}))", "format": st.red}), f"flags of {spec.name}")
+        ws.conditional_format(head + 1, 0, last, ncols - 1, {
+            "type": "formula", "criteria": f"=NOT(OR({tests}))", "format": st.red})
     ws.freeze_panes(head + 1, 0)
     ws.repeat_rows(head, head)
     ws.fit_to_pages(1, 0)

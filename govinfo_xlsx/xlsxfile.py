@@ -890,7 +890,7 @@ def open_package(path: str | os.PathLike[str]) -> XlsxPackage:
         zf = zipfile.ZipFile(p)
     except zipfile.BadZipFile as exc:
         raise WorkbookError("corrupt-zip", "文件已损坏或不完整（压缩包无法打开），请重新保存或重新发送", p) from exc
-    except (OSError, ValueError, EOFError) as exc:
+    except (OSError, ValueError, EOFError, NotImplementedError) as exc:  # NotImplemented: a damaged version field
         raise WorkbookError("corrupt-zip", f"文件已损坏（{exc}）", p) from exc
     try:
         infos = zf.infolist()

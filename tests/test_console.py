@@ -87,3 +87,17 @@ def test_every_command_on_every_console(files):
         assert "校验" in shown and "已生成填报模板" in shown
         assert ("[错]" if enc in ("cp936", "gbk") else "✗") in shown
         assert "文件不存在" in err.decode("utf-8" if enc == "ascii" else enc)
+
+
+def test_a_pipe_closed_early_is_no_traceback(files):
+    """``govinfo-xlsx … | head -1``: the reader stops, the command ends quietly."""
+    code = ("import sys\nimport govinfo_xlsx.cli as c\n"
+            "def many(a):\n    [print('校验 ✗ 第', i, '行') for i in range(200000)]\n    return 0\n"
+            "c.cmd_check = many\nsys.exit(c.main(['check', 'x']))\n")
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env={**os.environ, "PYTHONIOENCODING": "cp936"})
+    assert p.stdout is not None and p.stdout.readline()
+    p.stdout.close()
+    err = p.stderr.read() if p.stderr is not None else b""
+    assert p.wait(timeout=60) == 0
+    assert b"Traceback" not in err and b"BrokenPipe" not in err

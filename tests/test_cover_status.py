@@ -88,3 +88,10 @@ def test_pasted_values_do_not_pass_in_libreoffice(lo, tmp_path, fmt):
     # The saved copy, read by the toolkit, has errors too: both sides agree it is not a clean return.
     rep = validate(read_workbook(tmp_path / "pasted.xlsx"))
     assert not rep.ok
+    # Saved by LibreOffice, the file keeps the live formulas and their results for the next reader.
+    from govinfo_xlsx.xlsxfile import open_package
+
+    st = fmt.layout.status_cell
+    with open_package(tmp_path / "pasted.xlsx") as pkg:
+        cell = pkg.read_sheet(st.sheet, st.row, st.col).cells[(st.row, st.col)]
+    assert cell.value == "有 6 处填写不规范" and cell.formula

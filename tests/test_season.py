@@ -71,6 +71,12 @@ def test_city_totals_equal_the_good_units_exactly(season, fmt):
     assert {c: numbers[c] for c in season["expected"]} == season["expected"]
     assert season["res"].exit_code == 1
     assert wb.is_rollup and sorted(wb.rollup_members) == sorted(UNITS[:3])
+    # The per-unit sheet: each merged unit's 本年新收, and nothing for a unit that was not summed.
+    rows = _sheet_rows(season["out"], fmt.rollup.units_sheet)
+    col = 3 + [f.id for f in fmt.key_figures].index("received")
+    merged = [r for r in rows[1:] if r[-1] == "已汇总"]
+    assert sum(r[col] for r in merged) == season["expected"]["t3.r01.c7"] and len(merged) == 3
+    assert all(r[col] is None for r in rows[1:] if r[-1] != "已汇总")
 
 
 def test_every_file_has_its_status(season):
@@ -86,6 +92,7 @@ def test_every_file_has_its_status(season):
     assert status["获嘉县2024年报.docx"] in ("document", "unreadable")
     assert "汇总它会重复计算" in by_name["市汇总（草稿）.xlsx"].reason
     assert "内容完全相同" in by_name["红旗区 - 副本.xlsx"].reason
+    assert "内含 辉县市.xlsx" in by_name["辉县市.zip"].reason
     # Unreadable files are matched to roster units by their names.
     assert by_name["长垣市.xls"].unit == "长垣市人民政府办公室"
     assert by_name["获嘉县2024年报.docx"].unit == "获嘉县人民政府办公室"
@@ -244,3 +251,92 @@ def test_batch_templates_and_check(tmp_path, fmt, capsys):
 def test_write_templates_refuses_bad_roster(tmp_path):
     with pytest.raises(ValueError, match="名单文件"):
         write_templates(tmp_path / "无.csv", tmp_path / "out")
+
+
+def test_reports_sent_as_word_are_read_and_compared(tmp_path, fmt):
+    """A unit that sent only its Word report is imported; one that sent both is counted from its workbook."""
+    pytest.importorskip("govinfo_xlsx.documents")
+    from .docmaker import fill_form, sample_values
+
+    va, vb = sample_values(fmt, seed=3), sample_values(fmt, seed=4)
+    write_filled(tmp_path / "甲县.xlsx", fmt, va, org="甲县人民政府")
+    fill_form(fmt, va, tmp_path / "甲县报告.docx", org="甲县人民政府", year=2024)
+    fill_form(fmt, vb, tmp_path / "乙县报告.docx", org="乙县人民政府", year=2024)
+    fill_form(fmt, vb, tmp_path / "丙县2023年报告.docx", org="丙县人民政府", year=2023)  # another year's report
+    res = merge([tmp_path], tmp_path / "out" / "市.xlsx", org="市", jobs=1)
+    st = {Path(u.path).name: u for u in res.units}
+    assert st["甲县.xlsx"].status == "merged"
+    assert st["甲县报告.docx"].status == "compared" and "一致" in st["甲县报告.docx"].reason
+    assert st["乙县报告.docx"].status == "merged" and st["乙县报告.docx"].status_key() == "imported"
+    assert st["丙县2023年报告.docx"].status == "other-year"
+    assert res.totals["t3.r01.c7"] == expected_totals(fmt, va)["t3.r01.c7"] + expected_totals(fmt, vb)["t3.r01.c7"]
+    rows = _sheet_rows(tmp_path / "out" / "市.xlsx", "报送情况")
+    assert any(r[1] == "乙县人民政府" and r[2] == "已汇总（由 Word/PDF 导入）" for r in rows)
+
+
+def test_unmarked_old_rollup_is_recognised(tmp_path, fmt):
+    """A roll-up written before roll-ups were marked: its 汇总明细 sheet and its cover's member list give it away."""
+    from govinfo_xlsx.template import ListSheet, write_workbook
+
+    va, vb = consistent_values(fmt, seed=1), consistent_values(fmt, seed=2)
+    a = write_filled(tmp_path / "甲.xlsx", fmt, va, org="甲县")
+    b = write_filled(tmp_path / "乙.xlsx", fmt, vb, org="乙县")
+    summed = {c: va[c] + vb[c] for c in fmt.input_codes}
+    old = tmp_path / "旧汇总.xlsx"
+    write_workbook(old, fmt, year=2024, org="丙市", values=summed, cover={"cover.note": "汇总 2 个单位：甲县、乙县"},
+                   extra_sheets=[ListSheet(fmt.rollup.units_sheet, ("序号",), [[1]], (6,))])
+    wb = read_workbook(old)
+    assert wb.is_rollup and wb.rollup_members == ()
+    res = merge([a, b, old], tmp_path / "out.xlsx", org="某省", jobs=1)
+    st = {Path(u.path).name: u.status for u in res.units}
+    assert st == {"甲.xlsx": "merged", "乙.xlsx": "merged", "旧汇总.xlsx": "rollup"}
+    assert res.totals["t3.r01.c7"] == expected_totals(fmt, va)["t3.r01.c7"] + expected_totals(fmt, vb)["t3.r01.c7"]
+
+
+def test_merge_cli_chase_and_prefer(tmp_path, fmt, capsys):
+    (tmp_path / "in").mkdir()
+    write_filled(tmp_path / "in" / "甲.xlsx", fmt, consistent_values(fmt, seed=1), org="甲县")
+    p2 = write_filled(tmp_path / "in" / "甲（改）.xlsx", fmt, consistent_values(fmt, seed=2), org="甲县")
+    roster = tmp_path / "名单.csv"
+    roster.write_text("单位名称,联系人,电话\n甲县,张三,111\n乙县,李四,222\n", encoding="utf-8")
+    args = ["merge", str(tmp_path / "in"), "-o", str(tmp_path / "市.xlsx"), "--org", "市", "--roster", str(roster),
+            "--chase", str(tmp_path / "催报.xlsx"), "--quiet", "--jobs", "1"]
+    assert main(args) == 2  # both copies of 甲县 differ: nothing to merge
+    assert main(args + ["--prefer", str(p2)]) == 1  # 乙县 is still missing
+    out = capsys.readouterr().out
+    assert "已按 --prefer 选用" in out and "已生成催报清单" in out
+    rows = _sheet_rows(tmp_path / "催报.xlsx", "催报清单")
+    assert rows[2][1:3] == ["乙县", "缺报"] and rows[2][4:6] == ["李四", "222"]
+    assert main(args + ["--prefer", str(tmp_path / "无.xlsx")]) == 3
+
+
+def test_file_names_from_a_windows_archive(tmp_path, fmt):
+    """Names unpacked on Linux from a Windows zip are GBK bytes: read, shown decoded, nothing crashes."""
+    import os
+
+    d = os.fsencode(tmp_path / "in")
+    os.mkdir(d)
+    src = write_filled(tmp_path / "x.xlsx", fmt, consistent_values(fmt), org="红旗区人民政府办公室")
+    shutil.copy(src, os.path.join(d, "红旗区.xlsx".encode("gbk")))
+    with open(os.path.join(d, "说明".encode("gbk") + b"\x07.txt"), "wb") as fh:
+        fh.write(b"x")
+    res = merge([tmp_path / "in"], tmp_path / "out.xlsx", org="市", report=tmp_path / "r.docx", jobs=1)
+    assert res.written and len(res.merged) == 1
+    files = [r[1] for r in _sheet_rows(tmp_path / "out.xlsx", fmt.rollup.sources_sheet)[1:]]
+    assert any(f.endswith("/红旗区.xlsx") for f in files) and any("说明" in f for f in files)
+    assert "说明\ufffd.txt" in res.summary()
+
+
+def test_units_merged_outside_the_roster_are_stated_with_the_sum(tmp_path, fmt):
+    """A sum that holds units the roster does not list says so on the cover and in the report's first section."""
+    names = ["红旗区人民政府办公室", "牧野区人民政府办公室", "卫滨区人民政府办公室"]
+    for i, n in enumerate(names):
+        write_filled(tmp_path / "in" / f"{i}.xlsx", fmt, consistent_values(fmt, seed=70 + i), org=n)
+    roster = tmp_path / "r.csv"
+    roster.write_text("单位名称\n红旗区人民政府办公室\n牧野区政府办\n卫滨区人民政府办公室\n", encoding="utf-8")
+    res = merge([tmp_path / "in"], tmp_path / "市.xlsx", org="某市", roster=roster, jobs=1,
+                report=tmp_path / "市.md")
+    assert res.unexpected == ["牧野区人民政府办公室"] and res.suggestions == {"牧野区人民政府办公室": "牧野区政府办"}
+    said = "另有名单以外的 1 个单位已汇总并计入各项数字：牧野区人民政府办公室（请核对名单或单位名称）"
+    assert said in str(read_workbook(tmp_path / "市.xlsx").cover["cover.note"])
+    assert said in (tmp_path / "市.md").read_text(encoding="utf-8")
