@@ -414,7 +414,7 @@ def read_workbook(path: str | os.PathLike[str], *, prose: bool = True) -> Filled
 _DAMAGED = (zipfile.BadZipFile, zlib.error, expat.ExpatError, UnicodeDecodeError, EOFError)
 
 
-def _read(pkg: XlsxPackage, prose: bool = True) -> FilledWorkbook:
+def _read(pkg: XlsxPackage, with_prose: bool = True) -> FilledWorkbook:
     fmt, meta = _identify(pkg)
     findings = _check_sheets(pkg, fmt)
     if "rollup" not in meta and fmt.rollup.units_sheet in {s[0] for s in pkg.sheets}:
@@ -422,7 +422,7 @@ def _read(pkg: XlsxPackage, prose: bool = True) -> FilledWorkbook:
     layout = fmt.layout
     raw: dict[str, dict[tuple[int, int], RawCell]] = {}
     label_diffs: list[tuple[str, int, int, str]] = []
-    skipped = ("meta", "instructions", "checks") if prose else ("meta", "instructions", "checks", "prose")
+    skipped = ("meta", "instructions", "checks") if with_prose else ("meta", "instructions", "checks", "prose")
     for sl in layout.sheets:
         if sl.role in skipped:
             continue
@@ -506,7 +506,7 @@ def _read(pkg: XlsxPackage, prose: bool = True) -> FilledWorkbook:
     return FilledWorkbook(
         path=str(pkg.path), format=fmt, meta=meta, cover=cover, prose=prose, values=values,
         invalid=frozenset(invalid), cached=cached, overwritten=frozenset(overwritten), findings=findings,
-        prose_read=prose,
+        prose_read=with_prose,
     )
 
 
