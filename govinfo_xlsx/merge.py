@@ -143,7 +143,7 @@ def _read_chunk(args: tuple[list[str], int | None]) -> list[UnitRecord]:
                     continue
                 wb = docs.read_document(p)  # its year from its title, never assumed
             else:
-                wb = read_workbook(p)
+                wb = read_workbook(p, prose=False)  # a roll-up sums tables: the prose sheets are not read
         except WorkbookError as exc:
             out.append(UnitRecord(p, "unreadable", exc.detail, kind="document" if is_doc else "workbook"))
             continue

@@ -66,6 +66,8 @@ class FilledWorkbook:
     cached: dict[str, Any] = field(default_factory=dict)
     overwritten: frozenset[str] = frozenset()
     findings: list[Finding] = field(default_factory=list)
+    #: False when the prose sheets were not read (``read_workbook(..., prose=False)``).
+    prose_read: bool = True
 
     @property
     def org(self) -> str:
@@ -381,8 +383,12 @@ def _check_names(pkg: XlsxPackage, fmt: ReportFormat) -> list[str]:
     return problems
 
 
-def read_workbook(path: str | os.PathLike[str]) -> FilledWorkbook:
+def read_workbook(path: str | os.PathLike[str], *, prose: bool = True) -> FilledWorkbook:
     """Read a filled workbook of any shipped format version.
+
+    ``prose=False`` skips the prose sheets (一、五、六): a roll-up sums the
+    tables only, and reading three sheets fewer per unit counts in a city's
+    merge.  Their parts are then empty and their labels are not compared.
 
     Raises :class:`~govinfo_xlsx.errors.WorkbookError` when the file cannot be
     read as one of this toolkit's templates; bad data inside a good file
@@ -398,7 +404,7 @@ def read_workbook(path: str | os.PathLike[str]) -> FilledWorkbook:
     """
     try:
         with open_package(path) as pkg:
-            return _read(pkg)
+            return _read(pkg, prose)
     except WorkbookError:
         raise
     except MemoryError as exc:
@@ -416,7 +422,7 @@ def read_workbook(path: str | os.PathLike[str]) -> FilledWorkbook:
 _DAMAGED = (zipfile.BadZipFile, zlib.error, expat.ExpatError, UnicodeDecodeError, EOFError)
 
 
-def _read(pkg: XlsxPackage) -> FilledWorkbook:
+def _read(pkg: XlsxPackage, with_prose: bool = True) -> FilledWorkbook:
     fmt, meta = _identify(pkg)
     findings = _check_sheets(pkg, fmt)
     if "rollup" not in meta and fmt.rollup.units_sheet in {s[0] for s in pkg.sheets}:
@@ -424,8 +430,9 @@ def _read(pkg: XlsxPackage) -> FilledWorkbook:
     layout = fmt.layout
     raw: dict[str, dict[tuple[int, int], RawCell]] = {}
     label_diffs: list[tuple[str, int, int, str]] = []
+    skipped = ("meta", "instructions", "checks") if with_prose else ("meta", "instructions", "checks", "prose")
     for sl in layout.sheets:
-        if sl.role in ("meta", "instructions", "checks"):
+        if sl.role in skipped:
             continue
         max_row, max_col = _extent(fmt, sl.name)
         sd = pkg.read_sheet(sl.name, max_row, max_col)
@@ -507,6 +514,7 @@ def _read(pkg: XlsxPackage) -> FilledWorkbook:
     return FilledWorkbook(
         path=str(pkg.path), format=fmt, meta=meta, cover=cover, prose=prose, values=values,
         invalid=frozenset(invalid), cached=cached, overwritten=frozenset(overwritten), findings=findings,
+        prose_read=with_prose,
     )
 
 

@@ -165,7 +165,7 @@ def _cover_findings(wb: FilledWorkbook, year: int | None) -> list[Finding]:
         out.append(Finding("year-mismatch", ERROR,
                            f"「{ycell.label}」（{ycell.ref}）为 {y if y is not None else '（空）'}，与要求的 {year} 年度不符。",
                            (ycell.ref,), expected=year, actual=y, codes=(ycell.code,)))
-    for code, cell in fmt.prose_cells.items():
+    for code, cell in fmt.prose_cells.items() if wb.prose_read else ():
         if not cell.optional and not (wb.prose.get(code) or "").strip():
             out.append(Finding("empty-prose", WARNING, f"「{cell.label}」（{cell.ref}）未填写。", (cell.ref,),
                                codes=(code,)))

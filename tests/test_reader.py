@@ -449,3 +449,15 @@ def test_a_count_shown_as_a_date_is_not_a_number_on_both_paths(conventional, tmp
     errors = [f for f in validate(read_workbook(p)).errors]
     assert [(f.rule, f.cells) for f in errors] == [("not-a-number", (c.ref,))]
     assert "2028-01-06" in errors[0].message  # 45296 days after 1904-01-01
+
+
+def test_a_merge_reads_the_tables_without_the_prose_sheets(tmp_path, fmt):
+    """read_workbook(prose=False) gives the same numbers and cover, no prose and no prose warnings."""
+    from govinfo_xlsx.validate import validate
+
+    p = write_filled(tmp_path / "f.xlsx", fmt, consistent_values(fmt, seed=9), prose={})
+    full, tables = read_workbook(p), read_workbook(p, prose=False)
+    assert tables.values == full.values and tables.cover == full.cover and tables.cached == full.cached
+    assert all(v == "" for v in tables.prose.values()) and not tables.prose_read
+    assert "empty-prose" in {f.rule for f in validate(full, proofread=False).findings}
+    assert "empty-prose" not in {f.rule for f in validate(tables, proofread=False).findings}
