@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from govinfo_xlsx.documents.model import Extracted, Grid, Paragraph, Slot  # noqa: E402
+from govinfo_xlsx.documents.pdf import table_grid  # noqa: E402
 from govinfo_xlsx.errors import WorkbookError  # noqa: E402
 
 _MIN_TEXT_CHARS = 20
@@ -78,17 +79,7 @@ def _grid(table: Any, page_no: int) -> tuple[Grid, tuple[float, float, float, fl
                 if slots[rr][cc] is None:
                     slots[rr][cc] = Slot(text, origin)
     full = [[s if s is not None else Slot("", (r, c)) for c, s in enumerate(row)] for r, row in enumerate(slots)]
-    # WPS draws boxes around lines of running text: only rows with two or more
-    # cells are the table; single-cell rows around them are left to the text pass.
-    multi = [r for r, row in enumerate(full) if len({s.origin for s in row}) >= 2]
-    if not multi:
-        return None
-    first, last = multi[0], multi[-1]
-    grid = Grid()
-    for r in range(first, last + 1):
-        grid.rows.append([Slot(s.text, (max(s.origin[0], first) - first, s.origin[1])) for s in full[r]])
-        grid.pages.append(page_no)
-    return grid, (xs[0], ys[first], xs[-1], ys[last + 1])
+    return table_grid(full, page_no, xs, ys)
 
 
 def pdfplumber_read(path: str | os.PathLike[str]) -> Extracted:

@@ -28,6 +28,7 @@ import ctypes
 import os
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from .. import settings
 from ..errors import WorkbookError
@@ -278,6 +279,15 @@ def _table(hs: list[_Edge], vs: list[_Edge], chars: list[_Char], page_no: int,
         used.add(idx)
     text = {k: _cell_text(v) for k, v in per_cell.items()}
     full = [[Slot(text.get(origin[(r, c)], ""), origin[(r, c)]) for c in range(nc)] for r in range(nr)]
+    return table_grid(full, page_no, xs, ys)
+
+
+def table_grid(full: list[list[Slot]], page_no: int, xs: list[float], ys: list[float]) -> Any:
+    """The table of a ruled box's cells: its rows of two or more cells, with the box they span.
+
+    WPS draws boxes around lines of running text too: single-cell rows around a
+    table are left to the text pass.  Returns ``(grid, (x0, y0, x1, y1))`` or None.
+    """
     multi = [r for r, row in enumerate(full) if len({s.origin for s in row}) >= 2]
     if not multi:
         return None
