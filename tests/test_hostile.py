@@ -55,7 +55,12 @@ def test_each_broken_file_has_its_reason(cases, name):
     assert name in str(ei.value) and "无法读取" in str(ei.value)
 
 
-def test_an_unknown_encoding_names_the_sheet_and_the_encoding(cases, fmt):
+@pytest.mark.parametrize("name, says", [
+    ("encoding.xlsx", "的 XML 已损坏（声明了未知的字符编码“UTF-9”）"),
+    ("deflate64.xlsx", "使用了本工具不支持的压缩方式（编号 9）"),
+])
+def test_damage_the_package_reader_names_is_located_on_both_paths(cases, fmt, name, says):
+    """An unknown XML encoding or an unsupported compression names the sheet, on the fast and the expat path."""
     from govinfo_xlsx import xlsxfile
 
     _, files = cases
@@ -63,24 +68,10 @@ def test_an_unknown_encoding_names_the_sheet_and_the_encoding(cases, fmt):
         xlsxfile.FAST_PATH = fast
         try:
             with pytest.raises(WorkbookError) as ei:
-                read_workbook(files["encoding.xlsx"])
+                read_workbook(files[name])
         finally:
             xlsxfile.FAST_PATH = True
-        assert f"工作表“{fmt.table('t3').sheet}”的 XML 已损坏（声明了未知的字符编码“UTF-9”）" in str(ei.value)
-
-
-def test_an_unsupported_compression_names_the_sheet(cases, fmt):
-    from govinfo_xlsx import xlsxfile
-
-    _, files = cases
-    for fast in (True, False):
-        xlsxfile.FAST_PATH = fast
-        try:
-            with pytest.raises(WorkbookError) as ei:
-                read_workbook(files["deflate64.xlsx"])
-        finally:
-            xlsxfile.FAST_PATH = True
-        assert f"工作表“{fmt.table('t3').sheet}”使用了本工具不支持的压缩方式（编号 9）" in str(ei.value)
+        assert f"工作表“{fmt.table('t3').sheet}”{says}" in str(ei.value)
 
 
 def test_missing_and_directory(tmp_path):
