@@ -30,6 +30,7 @@ import bisect
 import functools
 import itertools
 import json
+import math
 import re
 import sys
 import zlib
@@ -345,6 +346,65 @@ def _tags() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(nouns.split(" ")), frozenset(verbs.split(" "))
 
 
+class _LanguageModel:
+    """A character bigram model of written Chinese: how likely each character is after
+    the one before it, learnt from the words of jieba's and pypinyin's dictionaries and
+    from real report prose (``scripts/build_proofread_data.py``), with interpolated
+    absolute discounting.  Bigram counts are stored as sorted CRC-32 hashes of the two
+    characters and a log-scale byte each; per character, the weight of what follows it,
+    how many different characters follow it, and how many it follows."""
+
+    def __init__(self) -> None:
+        data = resources.files("govinfo_xlsx.data")
+        self._keys = array.array("I")
+        self._keys.frombytes(data.joinpath("proofread_lm_keys.u32").read_bytes())
+        if sys.byteorder == "big":
+            self._keys.byteswap()
+        self._counts = data.joinpath("proofread_lm_counts.u8").read_bytes()
+        meta = json.loads(data.joinpath("proofread_lm_chars.json").read_text(encoding="utf-8"))
+        self._discount: float = meta["discount"]
+        self._step: float = meta["step"]
+        self._chars: dict[str, list[float]] = meta["chars"]
+        self._unseen = 0.5 / meta["continuations"]
+        self._cont_total: float = meta["continuations"]
+
+    def _count(self, pair: str) -> float:
+        h = zlib.crc32(pair.encode("utf-8"))
+        i = bisect.bisect_left(self._keys, h)
+        if i < len(self._keys) and self._keys[i] == h:
+            return 2.0 ** (self._counts[i] / self._step) - 1.0
+        return 0.0
+
+    def prob(self, a: str, b: str) -> float:
+        """P(b | a): ``a`` is ``^`` at the start of a run of Chinese text, ``b`` is ``$`` at its end."""
+        cb = self._chars.get(b)
+        unigram = (cb[2] + 0.5) / self._cont_total if cb else self._unseen
+        ca = self._chars.get(a)
+        if not ca or not ca[0]:
+            return unigram
+        total, types = ca[0], ca[1]
+        return max(self._count(a + b) - self._discount, 0.0) / total + self._discount * types / total * unigram
+
+    def gain(self, chunk: str, s: int, e: int, term: str) -> tuple[float, float]:
+        """How much likelier (natural log) ``chunk`` reads with ``term`` in place of
+        ``chunk[s:e]``: (at the two edges, within the window)."""
+        fixed = chunk[:s] + term + chunk[e:]
+        t_edges, t_inner = self._logp(fixed, s, s + len(term))
+        w_edges, w_inner = self._logp(chunk, s, e)
+        return t_edges - w_edges, t_inner - w_inner
+
+    def _logp(self, text: str, s: int, e: int) -> tuple[float, float]:
+        """Log-probability of the transitions into ``text[s:e]`` and out of it, and within it."""
+        def lp(i: int) -> float:
+            return math.log(self.prob(text[i - 1] if i > 0 else "^", text[i] if i < len(text) else "$"))
+        return lp(s) + lp(e), sum(lp(i) for i in range(s + 1, e))
+
+
+@functools.lru_cache(maxsize=1)
+def _language_model() -> _LanguageModel:
+    return _LanguageModel()
+
+
 def _window_pinyins(readings: list[tuple[str, ...]]) -> list[str]:
     # The first combination is every character's most common reading.
     return ["".join(c) for c in itertools.islice(itertools.product(*readings), 16)]
@@ -379,9 +439,11 @@ def find_typos(text: str) -> list[Typo]:
     lex = _lexicon()
     table = _readings()
     exact, prefixes = lex.exact, lex.prefixes
-    found: list[tuple[int, Typo]] = []
+    found: list[tuple[float, Typo]] = []
     for run in _HAN.finditer(text):
         chunk, base = run.group(), run.start()
+        if _is_a_name(text, run.start(), run.end()):
+            continue
         readings = [table.get(ch) or () for ch in chunk]
         first = [r[0] if r else "" for r in readings]
         n = len(chunk)
@@ -423,8 +485,21 @@ def find_typos(text: str) -> list[Typo]:
     return sorted(taken, key=lambda t: t.start)
 
 
+#: Quotation marks around a name.
+_QUOTES = {"“": "”", "「": "」", "『": "』", '"': '"', "‘": "’"}
+#: The longest quoted text taken for a name rather than for prose.
+_NAME_LENGTH = 6
+
+
+def _is_a_name(text: str, start: int, end: int) -> bool:
+    """True when ``text[start:end]`` is a short text in quotation marks: the name of a column,
+    a platform or a campaign (“悦读嵩明”, “政在问”), often a deliberate pun on a word."""
+    return end - start <= _NAME_LENGTH and start > 0 and end < len(text) and \
+        _QUOTES.get(text[start - 1]) == text[end]
+
+
 def _judge(chunk: str, s: int, e: int, term: str, how: str,
-           lex: _Lexicon) -> tuple[int, int, int, str, str] | None:
+           lex: _Lexicon) -> tuple[float, int, int, str, str] | None:
     """(certainty, start, end, written, term) when ``chunk[s:e]`` is a slip for ``term``, else None."""
     window = chunk[s:e]
     words = _words()
@@ -455,31 +530,78 @@ def _judge(chunk: str, s: int, e: int, term: str, how: str,
             return None
         if how != "exact" and not _noun_for_verb(written, fix):
             return None  # 坚强领导 is sound Chinese, not a slip for 加强领导
-        score = 1
+        evidence = "word"
     else:
         # Garbage: a slip must not cut through a real word (以识别, 现向社会), and a
         # keystroke slip must keep the syllables' initials or one character (先关 → 相关).
-        if _crosses_a_word(chunk, ws, we, words) or _inside_a_phrase(chunk, ws, we, lex) or \
-                _names_a_place(chunk, ws, we) or written[0] in _NEGATION and fix[0] != written[0] or \
-                written[0] in _DEGREE or any(ch in _ORGAN and ch not in fix for ch in written) or \
-                len(written) > 2 and written[-1] in _SUFFIX and words.cls(written[:-1]) in ("c", "d") or \
-                len(written) > 1 and not (lead or trail) and all(ch in lex.function or ch in _GRAMMAR
-                                                                   for ch in written):
-            # 也无因…: two words of grammar side by side are ordinary text, unless the
-            # neighbours spell a lexicon phrase with the term (信息公开一是 → 公开意识).
-            return None
+        # 也无因…: two words of grammar side by side are ordinary text, unless the
+        # neighbours spell a lexicon phrase with the term (信息公开一是 → 公开意识).
+        # Such garbage is still reported when the context leaves no doubt ("rescued").
+        crossed = _crosses_a_word(chunk, ws, we, _DomainWords(words))  # 按权责分工, 全旗中心工作
+        ordinary = _crosses_a_word(chunk, ws, we, words) or _inside_a_phrase(chunk, ws, we, lex) or \
+            _names_a_place(chunk, ws, we) or written[0] in _NEGATION and fix[0] != written[0] or \
+            written[0] in _DEGREE or any(ch in _ORGAN and ch not in fix for ch in written) or \
+            len(written) > 2 and written[-1] in _SUFFIX and words.cls(written[:-1]) in ("c", "d") or \
+            len(written) > 1 and not (lead or trail) and all(ch in lex.function or ch in _GRAMMAR
+                                                               for ch in written)
         # One keystroke away is weaker evidence: the term must also complete a lexicon
         # phrase with its neighbours (公开视屏 → 公开水平), and keep the syllables' shape.
-        if how != "exact" and not (_plausible_slip(written, fix, how) and _completes_phrase(chunk, ws, we, fix, lex)):
-            return None
-        score = 3 if how == "exact" else 2
+        if how != "exact":
+            if ordinary or not (_plausible_slip(written, fix, how) and _completes_phrase(chunk, ws, we, fix, lex)):
+                return None
+            evidence = "near"
+        else:
+            evidence = "crossed" if crossed else "rescued" if ordinary else "sound"
     changed = [w for w, f in zip(written, fix, strict=False) if w != f]
     if len(term) < 4 and len(written) == len(fix) and all(w in lex.function for w in changed):
-        return None  # 已申请 is a real phrase; only 已申请公开 → 依申请公开 is certain
-    return score, ws, we, written, fix
+        # 已申请 is a real phrase; only 已申请公开 → 依申请公开 is certain: a change of
+        # a very common character needs the context's word in short terms.
+        if evidence != "sound":
+            return None
+        evidence = "common"
+    # Last, the context: the suggestion must read clearly better there than what was written,
+    # both within the window and where it meets its neighbours (所列数局的统计 reads
+    # better as 数据的, while 结合经信工作 does not read better as 精神工作).
+    edges, inner = _language_model().gain(chunk, ws, we, fix)
+    need = MARGINS[evidence]
+    if edges + inner < need.total or len(written) > 1 and not (
+            edges >= need.edges and inner >= need.inner or edges >= need.edges - 2 and inner >= need.inner + 6):
+        return None
+    if len(written) == 1 and edges < need.edges:
+        return None
+    return edges + inner, ws, we, written, fix
 
 
-def _crosses_a_word(chunk: str, s: int, e: int, words: _Words) -> bool:
+@dataclass(frozen=True)
+class Margin:
+    """How much likelier (natural log of the language model's odds) a sentence must read
+    with the suggestion than as written: in all, at the window's edges (the term must fit
+    its neighbours about as well as what was written), and within the window."""
+
+    total: float
+    edges: float
+    inner: float
+
+
+#: By the kind of evidence: ``word`` a real word that completes a lexicon phrase with the
+#: term (政策姐夫 → 政策解读); ``near`` garbage one keystroke from a term; ``sound`` garbage
+#: that sounds exactly like one; ``rescued`` such garbage in what would otherwise read as
+#: ordinary text (a known word across its edge, a name, words of grammar).
+MARGINS = {"word": Margin(9.0, -1.0, 0.0), "near": Margin(7.0, -1.0, 2.0), "sound": Margin(3.0, -1.0, 2.0),
+           "rescued": Margin(9.0, -1.0, 3.0), "crossed": Margin(13.0, -1.0, 4.0), "common": Margin(8.0, -1.0, 3.0)}
+
+
+class _DomainWords:
+    """The domain words of ``words`` only."""
+
+    def __init__(self, words: _Words) -> None:
+        self._words = words
+
+    def cls(self, word: str) -> str | None:
+        return "d" if self._words.cls(word) == "d" else None
+
+
+def _crosses_a_word(chunk: str, s: int, e: int, words: _Words | _DomainWords) -> bool:
     """True when a known word of two to four characters runs across ``s`` or ``e``: 以识别 is
     以 + 识别, so 以识 is no slip for 意识.  A common two-character word counts only when the
     text outside is not itself a word ending (starting) there: 公开心息 is 公开 + 心息,

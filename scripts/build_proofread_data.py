@@ -74,6 +74,9 @@ def main(argv: list[str]) -> int:
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
     corpus = Path(argv[0]) if argv else None
+    # Experiments may derive the data from every page of a folder (``all``); the shipped
+    # data comes from the tuning half only.
+    split: str | None = "tune" if len(argv) < 2 or argv[1] == "tune" else None
 
     def readings(ch: str) -> tuple[str, ...]:
         r = pinyin(ch, style=Style.NORMAL, heteronym=True)
@@ -91,7 +94,7 @@ def main(argv: list[str]) -> int:
 
     terms, allowed = lexicon()
     # Words of the tuning corpus: frequent ones become targets and known vocabulary.
-    texts = [p["text"] for p in pages(corpus, "tune")] if corpus else []
+    texts = [p["text"] for p in pages(corpus, split)] if corpus else []
     counts: collections.Counter[str] = collections.Counter()
     docs: collections.Counter[str] = collections.Counter()
     for text in texts:
@@ -231,6 +234,7 @@ def main(argv: list[str]) -> int:
     (DATA / "proofread_attested.txt").write_text(
         "# 校准语料（真实年报）中与目标词同音、但并非错字的写法；由 scripts/build_proofread_data.py 生成。\n"
         + "".join(f"{s}\n" for s in sorted(attested)), encoding="utf-8")
+    write_language_model(freq, phrases, terms, texts)
     # Last, the look-up index of the targets, from the files just written.
     sys.path.insert(0, str(ROOT))
     from govinfo_xlsx.proofread import prepare_index
@@ -242,6 +246,59 @@ def main(argv: list[str]) -> int:
           f"{len(attested)} attested, "
           f"{len(allowed)} allowed")
     return 0
+
+
+#: Weights of the language model's sources: a dictionary word counts as
+#: ``1 + log2(frequency + 1) / 4`` sentences, a phrase of pypinyin's list as one, a run of
+#: real report prose (and a lexicon term) as ``DOMAIN_WEIGHT``.
+DOMAIN_WEIGHT = 3.0
+#: Absolute discount of the bigram model.
+DISCOUNT = 0.75
+#: Counts are stored as round(STEP * log2(1 + count)) in one byte.
+STEP = 8.0
+
+
+def write_language_model(freq: dict[str, int], phrases: set[str], terms: list[str], texts: list[str]) -> None:
+    """``proofread_lm_*``: the character bigram model of ``proofread._LanguageModel``."""
+    import math
+
+    counts: collections.Counter[str] = collections.Counter()
+
+    def add(run: str, weight: float) -> None:
+        run = "^" + run + "$"
+        for i in range(len(run) - 1):
+            counts[run[i:i + 2]] += weight
+
+    for w, f in freq.items():
+        if len(w) >= 2:
+            add(w, 1 + math.log2(f + 1) / 4)
+    for w in phrases:
+        add(w, 1.0)
+    for t in terms:
+        add(t, DOMAIN_WEIGHT)
+    for text in texts:
+        for run in HAN.findall(text):
+            add(run, DOMAIN_WEIGHT)
+    total: collections.Counter[str] = collections.Counter()
+    types: collections.Counter[str] = collections.Counter()
+    cont: collections.Counter[str] = collections.Counter()
+    by_hash: dict[int, float] = {}
+    for pair, n in counts.items():
+        total[pair[0]] += n
+        types[pair[0]] += 1
+        cont[pair[1]] += 1
+        h = zlib.crc32(pair.encode("utf-8"))
+        by_hash[h] = by_hash.get(h, 0.0) + n
+    keys = array.array("I", sorted(by_hash))
+    quantised = bytes(min(255, round(STEP * math.log2(1 + by_hash[h]))) for h in keys)
+    if sys.byteorder == "big":
+        keys.byteswap()
+    (DATA / "proofread_lm_keys.u32").write_bytes(keys.tobytes())
+    (DATA / "proofread_lm_counts.u8").write_bytes(quantised)
+    chars = {ch: [round(total[ch], 2), types[ch], cont[ch]] for ch in sorted(set(total) | set(cont))}
+    meta = {"discount": DISCOUNT, "step": STEP, "continuations": sum(cont.values()) + 0.5 * 4000, "chars": chars}
+    (DATA / "proofread_lm_chars.json").write_text(json.dumps(meta, ensure_ascii=False, separators=(",", ":")),
+                                                  encoding="utf-8")
 
 
 if __name__ == "__main__":
