@@ -628,6 +628,13 @@ _REDUPLICATED_VERBS = frozenset("研究 学习 讨论 商量 考虑 检查 休�
 #: Sentence punctuation typed twice (工作。。, 管理，。); …… and —— are single marks.
 _DUP_PUNCT = re.compile(r"[，。；、：,;][，。；、：]")
 _DUP = re.compile(r"([\u4e00-\u9fff]{1,4}?)\1")
+#: What ends a place's or an office's name: the same character may begin what follows
+#: (县民政局局办公室 is 民政局 + 局办公室, 木镇镇 is the town 木镇), so doubled it is no slip.
+_NAME_END = frozenset("省市县区镇乡村局委办厅处科股室")
+#: The administrative suffixes a place name ends with (盐城市城市管理局 is 盐城市 + 城市管理局).
+_PLACE_END = frozenset("省市县区镇乡村")
+#: Grammar characters that end common words and begin phrases (作为为企业 is 作为 + 为企业).
+_GRAMMAR_CHARS = frozenset("为的是在对与和及于以把被将向从由给让同跟就都也")
 
 
 def _duplicates(chunk: str, base: int) -> list[Slip]:
@@ -647,8 +654,10 @@ def _duplicates(chunk: str, base: int) -> list[Slip]:
             starts_word = any(words.cls(chunk[i + 1:b]) for b in range(i + 3, min(len(chunk), i + 5) + 1))
             if ends_word and starts_word or words.cls(unit * 2) and not starts_word:
                 continue
-            if unit in _UNIT_SUFFIX and starts_word:
-                continue  # 市市场监管局 is 市 (the city's) + 市场监管局
+            if unit in _NAME_END or unit in _UNIT_SUFFIX and starts_word:
+                continue  # 市市场监管局 is 市 (the city's) + 市场监管局; 民政局局办公室; the town 木镇镇
+            if unit in _GRAMMAR_CHARS and words.cls(chunk[i - 1:i + 1]) in ("c", "d"):
+                continue  # 作为为企业: 作为 + 为企业
             # A known word of three characters or more that holds the pair (扎扎实实).
             if any(words.cls(chunk[a:b]) for a in range(max(0, i - 2), i + 1)
                    for b in range(j, min(len(chunk), a + 4) + 1) if b - a >= 3):
@@ -662,6 +671,14 @@ def _duplicates(chunk: str, base: int) -> list[Slip]:
             k = len(unit)
             if any(words.cls(chunk[a:i + k]) for a in range(max(0, i - 3), i)) and \
                     any(words.cls(chunk[i + k:b]) for b in range(j + 1, min(len(chunk), i + k + 4) + 1)):
+                continue
+            # 盐城市城市管理局 is 盐城市 + 城市管理局: the first copy completes a place's name (a known
+            # one, or one whose stem is no word: 滨城市), the second begins a longer name or word.
+            # 加强城市城市管理 stays a slip: 加强 is a word of its own.
+            if i > 0 and unit[-1] in _PLACE_END and \
+                    any(words.cls(chunk[j:b]) for b in range(j + 2, min(len(chunk), j + 4) + 1)) and \
+                    (any(words.cls(chunk[a:i + k]) for a in range(max(0, i - 3), i)) or
+                     not any(words.cls(chunk[a:i]) for a in range(max(0, i - 4), i - 1))):
                 continue
         out.append(Slip("duplicate", base + i, base + j, m.group(0)))
     return out
@@ -698,13 +715,17 @@ _BARE_FIGURE = re.compile(
     r"[^，。；;,、\d：:（）()“”]{0,10}?(?<![\d.%％第A-Za-z-])(\d{1,7})(?=[，。；;,、])")
 
 
+#: A figure that is the value of a named quantity (阅读量达8154, 粉丝数突破2万, 办结率100): no measure word.
+_QUANTITY_BEFORE = re.compile(r"(?:[量数率额]|人次)(?:已|累计|共)?(?:达到|达|为|是|突破|超过|超|逾|近|约)?$")
+
+
 def _bare_figures(text: str) -> list[Slip]:
     out = []
     for m in _BARE_FIGURE.finditer(text):
         if 1900 <= int(m.group(1)) <= 2100 and len(m.group(1)) == 4:
             continue  # a year
-        if text[m.start(1) - 1] in "为是率":
-            continue  # 数量为0。: the figure is a value, not a count of things
+        if text[m.start(1) - 1] in "为是率" or _QUANTITY_BEFORE.search(text, max(0, m.start(1) - 8), m.start(1)):
+            continue  # 数量为0。, 关注量达到1382025: the figure is a value, not a count of things
         out.append(Slip("measure-word", m.start(1), m.end(1), m.group(1)))
     return out
 
@@ -716,10 +737,24 @@ _PAIR_NAME = {"《": "书名号", "“": "引号", "（": "括号", "〔": "六�
 _LIST_MARK = re.compile(r"(?:^|(?<=[\n。；;：:，,]))\s*[0-9一二三四五六七八九十a-zA-Z]{1,3}[)）]")
 
 
+#: A web address: text in it or after it is not prose (网站(www.example.gov.cn).
+_URL = re.compile(r"\s*(?:https?://|www\.|[A-Za-z0-9-]+\.(?:gov|com|org|net|cn)\b)", re.IGNORECASE)
+#: An opening bracket this close to the end of a text that runs into a web address was
+#: probably cut with the text (an excerpt, a cell pasted in part).
+_URL_TAIL = 30
+
+
 def _brackets(text: str) -> list[Slip]:
     marks = {m.end() - 1 for m in _LIST_MARK.finditer(text)}
+    # (www.example.gov.cn …: an address, not prose, whether its parenthesis is closed or not.
+    lenient = {i for i, ch in enumerate(text) if ch == "(" and _URL.match(text, i + 1)}
     stack: list[tuple[str, int]] = []
     out = []
+
+    def unclosed(o: str, k: int) -> None:
+        if k not in lenient:
+            out.append(Slip("brackets", k, k + 1, text[k], f"没有与之配对的{_PAIR_NAME[o]}"))
+
     for i, ch in enumerate(text):
         if ch in _OPEN:
             stack.append(("（" if ch == "(" else ch, i))
@@ -730,18 +765,20 @@ def _brackets(text: str) -> list[Slip]:
             elif any(o == want for o, _ in stack):
                 # Close the nearest matching opener; the ones opened after it were left open.
                 while stack[-1][0] != want:
-                    o, k = stack.pop()
-                    out.append(Slip("brackets", k, k + 1, text[k], f"没有与之配对的{_PAIR_NAME[o]}"))
+                    unclosed(*stack.pop())
                 stack.pop()
             else:
                 out.append(Slip("brackets", i, i + 1, ch, f"没有与之配对的{_PAIR_NAME[want]}"))
         elif ch == "\n":
             # A paragraph ends what a quotation or a parenthesis could span.
             for o, k in stack:
-                out.append(Slip("brackets", k, k + 1, text[k], f"没有与之配对的{_PAIR_NAME[o]}"))
+                unclosed(o, k)
             stack.clear()
+    # 网站（www.example.g…: a text that ends inside a web address was cut there.
+    cut = next((m.start() for m in _URL.finditer(text, max(0, len(text) - _URL_TAIL))), None)
     for o, k in stack:
-        out.append(Slip("brackets", k, k + 1, text[k], f"没有与之配对的{_PAIR_NAME[o]}"))
+        if cut is None or k < len(text) - _URL_TAIL:
+            unclosed(o, k)
     return sorted(out, key=lambda x: x.start)
 
 

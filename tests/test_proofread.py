@@ -317,6 +317,36 @@ def test_slips_real_reports_contain(text, kind, quoted):
     assert text[sl.start:sl.end] == sl.text
 
 
+# Wording of the same shape as the slips above that is ordinary text (each rule both ways).
+@pytest.mark.parametrize("text, kind, quoted", [
+    # A place's name ending in 市 before a name beginning with 城市; a word before it is a slip.
+    ("及时制定《东城市城市管理局政务公开工作要点》。", "duplicate", None),
+    ("印发《滨城市城市管理局信息公开指南》。", "duplicate", None),
+    ("进一步加强城市城市管理信息公开。", "duplicate", "城市城市"),
+    # A name ending in the office's or the place's own character, then one beginning with it.
+    ("有关事项请与县民政局局办公室联系。", "duplicate", None),
+    ("办理结果在木镇镇信息公开网站公开。", "duplicate", None),
+    # 作为 + 为企业: a grammar character ending a word and beginning a phrase; 这是是 is a slip.
+    ("把依申请公开办理作为为群众办实事的重要举措。", "duplicate", None),
+    ("这是是我局首次编制年度报告。", "duplicate", "是是"),
+    # A figure that is the value of a quantity word needs no measure word; a count does.
+    ("政务微信发布信息3210条、订阅量达到4567890，", "measure-word", None),
+    ("政务微博发布信息1876条、关注量达到987654。", "measure-word", None),
+    ("单篇最高阅读量达6021。", "measure-word", None),
+    ("全年累计主动公开政府信息64，其中工作动态50条。", "measure-word", "64"),
+    ("发布政务微信信息2318、视频信息121条。", "measure-word", "2318"),
+    # A parenthesis that runs into a web address, or a text cut inside one.
+    ("电子版可从区人民政府网站(www.example.gov.cn政府信息公开专栏下载。", "brackets", None),
+    ("本年度报告电子版可从区人民政府网站（www.exam", "brackets", None),
+    ("本年度报告电子版可从区人民政府网站（政府信息公开专栏下载。", "brackets", "（"),
+    ("严格执行信息发布“三审制，确保内容准确。", "brackets", "“"),
+    ("按照《关于做好政务公开工作的通知》（县政办函〔20235号）要求。", "brackets", "〔"),
+])
+def test_slips_of_real_shape_both_ways(text, kind, quoted):
+    got = [sl.text for sl in find_slips(text) if sl.kind == kind]
+    assert got == ([quoted] if quoted else []), got
+
+
 def test_slips_are_located_warnings_with_the_quoted_text(tmp_path, fmt, book):
     prose = {"s1.p2": "全年共受理申请15。统计期限自20231月1日起。", "s5": "进一步加强加强培训。认真学习《条例。"}
     wb = read_workbook(write_filled(tmp_path / "s.xlsx", fmt, book, prose=prose))
