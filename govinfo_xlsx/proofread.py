@@ -609,14 +609,16 @@ def _completes_phrase(chunk: str, s: int, e: int, term: str, lex: _Lexicon) -> b
 
 @dataclass(frozen=True)
 class Slip:
-    """A located slip: its kind (``duplicate``, ``date``, ``measure-word``, ``brackets``),
-    its span in the text, the text itself and what is wrong, in Chinese."""
+    """A located slip: its kind (``duplicate``, ``date``, ``measure-word``, ``brackets``,
+    ``dropped``), its span in the text, the text itself, what is wrong, in Chinese, and for
+    a dropped character the lexicon ``term`` meant."""
 
     kind: str
     start: int
     end: int
     text: str
     problem: str = ""
+    term: str = ""
 
 
 #: Reduplications that are sound Chinese although no dictionary lists them.
@@ -654,8 +656,9 @@ def _duplicates(chunk: str, base: int) -> list[Slip]:
             starts_word = any(words.cls(chunk[i + 1:b]) for b in range(i + 3, min(len(chunk), i + 5) + 1))
             if ends_word and starts_word or words.cls(unit * 2) and not starts_word:
                 continue
-            if unit in _NAME_END or unit in _UNIT_SUFFIX and starts_word:
-                continue  # 市市场监管局 is 市 (the city's) + 市场监管局; 民政局局办公室; the town 木镇镇
+            if unit in _NAME_END or (unit in _UNIT_SUFFIX or unit == "网") and starts_word:
+                continue  # 市市场监管局 is 市 (the city's) + 市场监管局; 民政局局办公室; the town 木镇镇;
+                # 政务网网站 is the website 政务网 + 网站
             if unit in _GRAMMAR_CHARS and words.cls(chunk[i - 1:i + 1]) in ("c", "d"):
                 continue  # 作为为企业: 作为 + 为企业
             # A known word of three characters or more that holds the pair (扎扎实实).
@@ -782,9 +785,84 @@ def _brackets(text: str) -> list[Slip]:
     return sorted(out, key=lambda x: x.start)
 
 
+#: Characters that stand as words of their own (以, 同, 新 …): left alone by a dropped
+#: neighbour they still read as sound text (予以公开 → 以公开, 同步部署 → 同部署).
+_STANDALONE = frozenset("也无都还又就才已未不没均皆亦仍再并且而及与或即便则但却曾将被把让给向从对于以为因非否各每该"
+                        "其此本另依按同跟由和的是在")
+
+
+@functools.lru_cache(maxsize=1)
+def _dropped_index() -> tuple[dict[str, tuple[str, int, bool]], int, frozenset[str]]:
+    """Each lexicon term of four characters or more with one character dropped, where the drop
+    breaks a two-character word of the term and leaves its partner alone: the shortened
+    writing → (term, the partner's index in it, whether the partner was the word's head);
+    with the longest writing and the writings' first two characters.
+
+    A writing that is itself a known word or lexicon term is left out, and so is one whose
+    partner is a word of its own (予以公开 → 以公开) or ends it (进一步提升 → 进一步提: the
+    text goes on with another word, 进一步提质)."""
+    lex, words = _lexicon(), _words()
+    index: dict[str, tuple[str, int, bool]] = {}
+    for term in sorted((t for t in lex.phrases if len(t) >= 4 and lex.targets.get(t) == "lex"),
+                       key=lambda t: (-len(t), t)):
+        for k in range(len(term)):
+            short = term[:k] + term[k + 1:]
+            if short in lex.phrases or short in lex.targets or words.cls(short):
+                continue
+            for a, partner, head in ((k - 1, k - 1, True), (k, k, False)):  # the word term[a:a + 2]
+                if a < 0 or a + 2 > len(term) or not words.cls(term[a:a + 2]):
+                    continue
+                if short[partner] in _STANDALONE or short[partner] in lex.function or partner == len(short) - 1:
+                    continue
+                index.setdefault(short, (term, partner, head))
+    return index, max((len(w) for w in index), default=0), frozenset(w[:2] for w in index)
+
+
+def _dropped(chunk: str, base: int) -> list[Slip]:
+    """A character dropped from a lexicon term (推动府信息公开工作, 分领导任副组长): the term less
+    one character, written where no lexicon phrase holds it and the broken word's partner
+    stands alone (no known word runs through it: 部门网站 is no slip for 门户网站).
+
+    When the partner begins the writing, the text before it could be an abbreviation's
+    (涉敏信息, 两会议提案): the writing must then be of five characters or more, or begin the
+    clause and keep the broken word's head (，分领导任副组长)."""
+    index, longest, starts = _dropped_index()
+    if not index:
+        return []
+    lex, words = _lexicon(), _words()
+    reach = lex.longest
+    n = len(chunk)
+    out: list[Slip] = []
+    s = 0
+    while s < n - 2:
+        found = None
+        for e in range(min(n, s + longest), s + 2, -1) if chunk[s:s + 2] in starts else ():  # longest first
+            hit = index.get(chunk[s:e])
+            if hit is None:
+                continue
+            term, partner, head = hit
+            p = s + partner
+            if any(words.cls(chunk[a:b]) for a in range(max(0, p - 3), p + 1)
+                   for b in range(max(p + 1, a + 2), min(n, a + 4) + 1)):
+                continue  # the partner is part of a word here
+            if any(chunk[a:b] in lex.phrases for a in range(max(0, s - reach + 1), s + 1)
+                   for b in range(max(e, a + 2), min(n, a + reach) + 1) if (a, b) != (s, e)):
+                continue  # part of a lexicon phrase written in full (依申请公开)
+            if partner == 0 and e - s < 5 and (s > 0 or not head):
+                continue
+            found = Slip("dropped", base + s, base + e, chunk[s:e], f"应为“{term}”", term)
+            break
+        if found is None:
+            s += 1
+        else:
+            out.append(found)
+            s = found.end - base
+    return out
+
+
 def find_slips(text: str) -> list[Slip]:
     """Duplicated words and characters, malformed dates, figures without their measure
-    word and unbalanced brackets in ``text``, in order.
+    word, unbalanced brackets and a character dropped from a lexicon term in ``text``, in order.
 
     >>> [(s.kind, s.text) for s in find_slips("我局加强加强管理，。20231月1日起受理申请15。《条例》")]
     [('duplicate', '加强加强'), ('duplicate', '，。'), ('date', '20231月'), ('measure-word', '15')]
@@ -792,6 +870,7 @@ def find_slips(text: str) -> list[Slip]:
     out: list[Slip] = []
     for run in _HAN.finditer(text):
         out.extend(_duplicates(run.group(), run.start()))
+        out.extend(_dropped(run.group(), run.start()))
     for m in _DUP_PUNCT.finditer(text):
         out.append(Slip("duplicate", m.start(), m.end(), m.group(0)))
     out.extend(_dates(text))
@@ -902,12 +981,13 @@ def typo_findings(wb: FilledWorkbook) -> list[Finding]:
                                getattr(messages, key).format(part=cell.label,
                                                              context=_context(text, sl.start, sl.end),
                                                              text=sl.text, problem=sl.problem),
-                               (cell.ref,), actual=sl.text, codes=(code,)))
+                               (cell.ref,), expected=sl.term or None, actual=sl.text, codes=(code,)))
     return out
 
 
 _SLIP_RULES = {"duplicate": ("prose-duplicate", "duplicate"), "date": ("prose-date", "date"),
-               "measure-word": ("prose-measure-word", "measure_word"), "brackets": ("prose-brackets", "brackets")}
+               "measure-word": ("prose-measure-word", "measure_word"), "brackets": ("prose-brackets", "brackets"),
+               "dropped": ("prose-dropped", "dropped")}
 
 
 def _context(text: str, start: int, end: int) -> str:
