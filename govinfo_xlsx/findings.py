@@ -78,6 +78,7 @@ RULES: dict[str, str] = {
     "prose-date": "正文中的日期写法有误（缺少“年”“月”、月日不存在）",
     "prose-measure-word": "正文中的数字后缺少量词",
     "prose-brackets": "正文中的书名号、引号或括号不配对",
+    "prose-dropped": "正文中的固定用语疑似漏字",
     "prose-fee-missing": "“其他需要报告的事项”未说明信息处理费的收取情况",
 }
 

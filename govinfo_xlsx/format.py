@@ -474,6 +474,7 @@ class ProseMessages:
     date: str
     measure_word: str
     brackets: str
+    dropped: str
     fee_missing: str
 
 
@@ -1063,7 +1064,7 @@ def _check(fmt: ReportFormat) -> None:
         template("$.prose_checks.messages.negation", msgs.negation, ("part", "sentence", "table_ref", "actual"))
         template("$.prose_checks.messages.year", msgs.year, ("part", "sentence", "said", "year"))
         template("$.prose_checks.messages.typo", msgs.typo, ("part", "context", "typo", "term"))
-        for key in ("duplicate", "date", "measure_word", "brackets"):
+        for key in ("duplicate", "date", "measure_word", "brackets", "dropped"):
             template(f"$.prose_checks.messages.{key}", getattr(msgs, key), ("part", "context", "text", "problem"))
         template("$.prose_checks.messages.fee_missing", msgs.fee_missing, ("part",))
         if pc.fees is not None:

@@ -731,14 +731,16 @@ def _completes_phrase(chunk: str, s: int, e: int, term: str, lex: _Lexicon) -> b
 
 @dataclass(frozen=True)
 class Slip:
-    """A located slip: its kind (``duplicate``, ``date``, ``measure-word``, ``brackets``),
-    its span in the text, the text itself and what is wrong, in Chinese."""
+    """A located slip: its kind (``duplicate``, ``date``, ``measure-word``, ``brackets``,
+    ``dropped``), its span in the text, the text itself, what is wrong, in Chinese, and for
+    a dropped character the lexicon ``term`` meant."""
 
     kind: str
     start: int
     end: int
     text: str
     problem: str = ""
+    term: str = ""
 
 
 #: Reduplications that are sound Chinese although no dictionary lists them.
@@ -750,6 +752,13 @@ _REDUPLICATED_VERBS = frozenset("研究 学习 讨论 商量 考虑 检查 休�
 #: Sentence punctuation typed twice (工作。。, 管理，。); …… and —— are single marks.
 _DUP_PUNCT = re.compile(r"[，。；、：,;][，。；、：]")
 _DUP = re.compile(r"([\u4e00-\u9fff]{1,4}?)\1")
+#: What ends a place's or an office's name: the same character may begin what follows
+#: (县民政局局办公室 is 民政局 + 局办公室, 木镇镇 is the town 木镇), so doubled it is no slip.
+_NAME_END = frozenset("省市县区镇乡村局委办厅处科股室")
+#: The administrative suffixes a place name ends with (盐城市城市管理局 is 盐城市 + 城市管理局).
+_PLACE_END = frozenset("省市县区镇乡村")
+#: Grammar characters that end common words and begin phrases (作为为企业 is 作为 + 为企业).
+_GRAMMAR_CHARS = frozenset("为的是在对与和及于以把被将向从由给让同跟就都也")
 
 
 def _duplicates(chunk: str, base: int) -> list[Slip]:
@@ -769,8 +778,11 @@ def _duplicates(chunk: str, base: int) -> list[Slip]:
             starts_word = any(words.cls(chunk[i + 1:b]) for b in range(i + 3, min(len(chunk), i + 5) + 1))
             if ends_word and starts_word or words.cls(unit * 2) and not starts_word:
                 continue
-            if unit in _UNIT_SUFFIX and starts_word:
-                continue  # 市市场监管局 is 市 (the city's) + 市场监管局
+            if unit in _NAME_END or (unit in _UNIT_SUFFIX or unit == "网") and starts_word:
+                continue  # 市市场监管局 is 市 (the city's) + 市场监管局; 民政局局办公室; the town 木镇镇;
+                # 政务网网站 is the website 政务网 + 网站
+            if unit in _GRAMMAR_CHARS and words.cls(chunk[i - 1:i + 1]) in ("c", "d"):
+                continue  # 作为为企业: 作为 + 为企业
             # A known word of three characters or more that holds the pair (扎扎实实).
             if any(words.cls(chunk[a:b]) for a in range(max(0, i - 2), i + 1)
                    for b in range(j, min(len(chunk), a + 4) + 1) if b - a >= 3):
@@ -784,6 +796,14 @@ def _duplicates(chunk: str, base: int) -> list[Slip]:
             k = len(unit)
             if any(words.cls(chunk[a:i + k]) for a in range(max(0, i - 3), i)) and \
                     any(words.cls(chunk[i + k:b]) for b in range(j + 1, min(len(chunk), i + k + 4) + 1)):
+                continue
+            # 盐城市城市管理局 is 盐城市 + 城市管理局: the first copy completes a place's name (a known
+            # one, or one whose stem is no word: 滨城市), the second begins a longer name or word.
+            # 加强城市城市管理 stays a slip: 加强 is a word of its own.
+            if i > 0 and unit[-1] in _PLACE_END and \
+                    any(words.cls(chunk[j:b]) for b in range(j + 2, min(len(chunk), j + 4) + 1)) and \
+                    (any(words.cls(chunk[a:i + k]) for a in range(max(0, i - 3), i)) or
+                     not any(words.cls(chunk[a:i]) for a in range(max(0, i - 4), i - 1))):
                 continue
         out.append(Slip("duplicate", base + i, base + j, m.group(0)))
     return out
@@ -820,13 +840,17 @@ _BARE_FIGURE = re.compile(
     r"[^，。；;,、\d：:（）()“”]{0,10}?(?<![\d.%％第A-Za-z-])(\d{1,7})(?=[，。；;,、])")
 
 
+#: A figure that is the value of a named quantity (阅读量达8154, 粉丝数突破2万, 办结率100): no measure word.
+_QUANTITY_BEFORE = re.compile(r"(?:[量数率额]|人次)(?:已|累计|共)?(?:达到|达|为|是|突破|超过|超|逾|近|约)?$")
+
+
 def _bare_figures(text: str) -> list[Slip]:
     out = []
     for m in _BARE_FIGURE.finditer(text):
         if 1900 <= int(m.group(1)) <= 2100 and len(m.group(1)) == 4:
             continue  # a year
-        if text[m.start(1) - 1] in "为是率":
-            continue  # 数量为0。: the figure is a value, not a count of things
+        if text[m.start(1) - 1] in "为是率" or _QUANTITY_BEFORE.search(text, max(0, m.start(1) - 8), m.start(1)):
+            continue  # 数量为0。, 关注量达到1382025: the figure is a value, not a count of things
         out.append(Slip("measure-word", m.start(1), m.end(1), m.group(1)))
     return out
 
@@ -838,10 +862,24 @@ _PAIR_NAME = {"《": "书名号", "“": "引号", "（": "括号", "〔": "六�
 _LIST_MARK = re.compile(r"(?:^|(?<=[\n。；;：:，,]))\s*[0-9一二三四五六七八九十a-zA-Z]{1,3}[)）]")
 
 
+#: A web address: text in it or after it is not prose (网站(www.example.gov.cn).
+_URL = re.compile(r"\s*(?:https?://|www\.|[A-Za-z0-9-]+\.(?:gov|com|org|net|cn)\b)", re.IGNORECASE)
+#: An opening bracket this close to the end of a text that runs into a web address was
+#: probably cut with the text (an excerpt, a cell pasted in part).
+_URL_TAIL = 30
+
+
 def _brackets(text: str) -> list[Slip]:
     marks = {m.end() - 1 for m in _LIST_MARK.finditer(text)}
+    # (www.example.gov.cn …: an address, not prose, whether its parenthesis is closed or not.
+    lenient = {i for i, ch in enumerate(text) if ch == "(" and _URL.match(text, i + 1)}
     stack: list[tuple[str, int]] = []
     out = []
+
+    def unclosed(o: str, k: int) -> None:
+        if k not in lenient:
+            out.append(Slip("brackets", k, k + 1, text[k], f"没有与之配对的{_PAIR_NAME[o]}"))
+
     for i, ch in enumerate(text):
         if ch in _OPEN:
             stack.append(("（" if ch == "(" else ch, i))
@@ -852,24 +890,101 @@ def _brackets(text: str) -> list[Slip]:
             elif any(o == want for o, _ in stack):
                 # Close the nearest matching opener; the ones opened after it were left open.
                 while stack[-1][0] != want:
-                    o, k = stack.pop()
-                    out.append(Slip("brackets", k, k + 1, text[k], f"没有与之配对的{_PAIR_NAME[o]}"))
+                    unclosed(*stack.pop())
                 stack.pop()
             else:
                 out.append(Slip("brackets", i, i + 1, ch, f"没有与之配对的{_PAIR_NAME[want]}"))
         elif ch == "\n":
             # A paragraph ends what a quotation or a parenthesis could span.
             for o, k in stack:
-                out.append(Slip("brackets", k, k + 1, text[k], f"没有与之配对的{_PAIR_NAME[o]}"))
+                unclosed(o, k)
             stack.clear()
+    # 网站（www.example.g…: a text that ends inside a web address was cut there.
+    cut = next((m.start() for m in _URL.finditer(text, max(0, len(text) - _URL_TAIL))), None)
     for o, k in stack:
-        out.append(Slip("brackets", k, k + 1, text[k], f"没有与之配对的{_PAIR_NAME[o]}"))
+        if cut is None or k < len(text) - _URL_TAIL:
+            unclosed(o, k)
     return sorted(out, key=lambda x: x.start)
+
+
+#: Characters that stand as words of their own (以, 同, 新 …): left alone by a dropped
+#: neighbour they still read as sound text (予以公开 → 以公开, 同步部署 → 同部署).
+_STANDALONE = frozenset("也无都还又就才已未不没均皆亦仍再并且而及与或即便则但却曾将被把让给向从对于以为因非否各每该"
+                        "其此本另依按同跟由和的是在")
+
+
+@functools.lru_cache(maxsize=1)
+def _dropped_index() -> tuple[dict[str, tuple[str, int, bool]], int, frozenset[str]]:
+    """Each lexicon term of four characters or more with one character dropped, where the drop
+    breaks a two-character word of the term and leaves its partner alone: the shortened
+    writing → (term, the partner's index in it, whether the partner was the word's head);
+    with the longest writing and the writings' first two characters.
+
+    A writing that is itself a known word or lexicon term is left out, and so is one whose
+    partner is a word of its own (予以公开 → 以公开) or ends it (进一步提升 → 进一步提: the
+    text goes on with another word, 进一步提质)."""
+    lex, words = _lexicon(), _words()
+    index: dict[str, tuple[str, int, bool]] = {}
+    for term in sorted((t for t in lex.phrases if len(t) >= 4 and lex.targets.get(t) == "lex"),
+                       key=lambda t: (-len(t), t)):
+        for k in range(len(term)):
+            short = term[:k] + term[k + 1:]
+            if short in lex.phrases or short in lex.targets or words.cls(short):
+                continue
+            for a, partner, head in ((k - 1, k - 1, True), (k, k, False)):  # the word term[a:a + 2]
+                if a < 0 or a + 2 > len(term) or not words.cls(term[a:a + 2]):
+                    continue
+                if short[partner] in _STANDALONE or short[partner] in lex.function or partner == len(short) - 1:
+                    continue
+                index.setdefault(short, (term, partner, head))
+    return index, max((len(w) for w in index), default=0), frozenset(w[:2] for w in index)
+
+
+def _dropped(chunk: str, base: int) -> list[Slip]:
+    """A character dropped from a lexicon term (推动府信息公开工作, 分领导任副组长): the term less
+    one character, written where no lexicon phrase holds it and the broken word's partner
+    stands alone (no known word runs through it: 部门网站 is no slip for 门户网站).
+
+    When the partner begins the writing, the text before it could be an abbreviation's
+    (涉敏信息, 两会议提案): the writing must then be of five characters or more, or begin the
+    clause and keep the broken word's head (，分领导任副组长)."""
+    index, longest, starts = _dropped_index()
+    if not index:
+        return []
+    lex, words = _lexicon(), _words()
+    reach = lex.longest
+    n = len(chunk)
+    out: list[Slip] = []
+    s = 0
+    while s < n - 2:
+        found = None
+        for e in range(min(n, s + longest), s + 2, -1) if chunk[s:s + 2] in starts else ():  # longest first
+            hit = index.get(chunk[s:e])
+            if hit is None:
+                continue
+            term, partner, head = hit
+            p = s + partner
+            if any(words.cls(chunk[a:b]) for a in range(max(0, p - 3), p + 1)
+                   for b in range(max(p + 1, a + 2), min(n, a + 4) + 1)):
+                continue  # the partner is part of a word here
+            if any(chunk[a:b] in lex.phrases for a in range(max(0, s - reach + 1), s + 1)
+                   for b in range(max(e, a + 2), min(n, a + reach) + 1) if (a, b) != (s, e)):
+                continue  # part of a lexicon phrase written in full (依申请公开)
+            if partner == 0 and e - s < 5 and (s > 0 or not head):
+                continue
+            found = Slip("dropped", base + s, base + e, chunk[s:e], f"应为“{term}”", term)
+            break
+        if found is None:
+            s += 1
+        else:
+            out.append(found)
+            s = found.end - base
+    return out
 
 
 def find_slips(text: str) -> list[Slip]:
     """Duplicated words and characters, malformed dates, figures without their measure
-    word and unbalanced brackets in ``text``, in order.
+    word, unbalanced brackets and a character dropped from a lexicon term in ``text``, in order.
 
     >>> [(s.kind, s.text) for s in find_slips("我局加强加强管理，。20231月1日起受理申请15。《条例》")]
     [('duplicate', '加强加强'), ('duplicate', '，。'), ('date', '20231月'), ('measure-word', '15')]
@@ -877,6 +992,7 @@ def find_slips(text: str) -> list[Slip]:
     out: list[Slip] = []
     for run in _HAN.finditer(text):
         out.extend(_duplicates(run.group(), run.start()))
+        out.extend(_dropped(run.group(), run.start()))
     for m in _DUP_PUNCT.finditer(text):
         out.append(Slip("duplicate", m.start(), m.end(), m.group(0)))
     out.extend(_dates(text))
@@ -987,12 +1103,13 @@ def typo_findings(wb: FilledWorkbook) -> list[Finding]:
                                getattr(messages, key).format(part=cell.label,
                                                              context=_context(text, sl.start, sl.end),
                                                              text=sl.text, problem=sl.problem),
-                               (cell.ref,), actual=sl.text, codes=(code,)))
+                               (cell.ref,), expected=sl.term or None, actual=sl.text, codes=(code,)))
     return out
 
 
 _SLIP_RULES = {"duplicate": ("prose-duplicate", "duplicate"), "date": ("prose-date", "date"),
-               "measure-word": ("prose-measure-word", "measure_word"), "brackets": ("prose-brackets", "brackets")}
+               "measure-word": ("prose-measure-word", "measure_word"), "brackets": ("prose-brackets", "brackets"),
+               "dropped": ("prose-dropped", "dropped")}
 
 
 def _context(text: str, start: int, end: int) -> str:

@@ -317,8 +317,60 @@ def test_slips_real_reports_contain(text, kind, quoted):
     assert text[sl.start:sl.end] == sl.text
 
 
+# Wording of the same shape as the slips above that is ordinary text (each rule both ways).
+@pytest.mark.parametrize("text, kind, quoted", [
+    # A place's name ending in 市 before a name beginning with 城市; a word before it is a slip.
+    ("及时制定《东城市城市管理局政务公开工作要点》。", "duplicate", None),
+    ("印发《滨城市城市管理局信息公开指南》。", "duplicate", None),
+    ("进一步加强城市城市管理信息公开。", "duplicate", "城市城市"),
+    # A name ending in the office's or the place's own character, then one beginning with it.
+    ("有关事项请与县民政局局办公室联系。", "duplicate", None),
+    ("办理结果在木镇镇信息公开网站公开。", "duplicate", None),
+    ("进一步完善区政务网网站栏目设置。", "duplicate", None),  # a website's name ends in 网
+    # 作为 + 为企业: a grammar character ending a word and beginning a phrase; 这是是 is a slip.
+    ("把依申请公开办理作为为群众办实事的重要举措。", "duplicate", None),
+    ("这是是我局首次编制年度报告。", "duplicate", "是是"),
+    # A figure that is the value of a quantity word needs no measure word; a count does.
+    ("政务微信发布信息3210条、订阅量达到4567890，", "measure-word", None),
+    ("政务微博发布信息1876条、关注量达到987654。", "measure-word", None),
+    ("单篇最高阅读量达6021。", "measure-word", None),
+    ("全年累计主动公开政府信息64，其中工作动态50条。", "measure-word", "64"),
+    ("发布政务微信信息2318、视频信息121条。", "measure-word", "2318"),
+    # A parenthesis that runs into a web address, or a text cut inside one.
+    ("电子版可从区人民政府网站(www.example.gov.cn政府信息公开专栏下载。", "brackets", None),
+    ("本年度报告电子版可从区人民政府网站（www.exam", "brackets", None),
+    ("本年度报告电子版可从区人民政府网站（政府信息公开专栏下载。", "brackets", "（"),
+    ("严格执行信息发布“三审制，确保内容准确。", "brackets", "“"),
+    ("按照《关于做好政务公开工作的通知》（县政办函〔20235号）要求。", "brackets", "〔"),
+])
+def test_slips_of_real_shape_both_ways(text, kind, quoted):
+    got = [sl.text for sl in find_slips(text) if sl.kind == kind]
+    assert got == ([quoted] if quoted else []), got
+
+
+# A character dropped from a lexicon term: real-report shapes flagged, and the ordinary
+# wording that holds the same shortened string not.
+@pytest.mark.parametrize("text, expected", [
+    ("二是加强组织领导，推动府信息公开工作落到实处。", [("府信息公开工作", "政府信息公开工作")]),
+    ("（四）府信息公开平台建设情况。", [("府信息公开", "政府信息公开")]),
+    ("成立领导小组，由局长任组长，分领导任副组长。", [("分领导", "分管领导")]),
+    ("全面推进政府信息公开工作，市政府信息公开平台运行平稳。", []),  # the term itself, after a name
+    ("公民向本机关申请公开政府信息，依申请公开办理及时。", []),  # 申请公开: a phrase of its own
+    ("坚持以公开促落实，对不公开的信息说明理由。", []),  # 以, 不 stand as words (予以公开, 不予公开)
+    ("业务工作与政务公开同安排、同部署、同考核。", []),  # 同部署 is no slip for 同步部署
+    ("今年共承办“两会”议提案30件，严格排查涉敏信息。", []),  # abbreviations after a word
+    ("政策解读进一步提质，部门网站同步公开。", []),  # 提质, 部门网站: words of their own
+])
+def test_a_character_dropped_from_a_lexicon_term(text, expected):
+    got = [(sl.text, sl.term) for sl in find_slips(text) if sl.kind == "dropped"]
+    assert got == expected
+    for sl in find_slips(text):
+        assert text[sl.start:sl.end] == sl.text
+
+
 def test_slips_are_located_warnings_with_the_quoted_text(tmp_path, fmt, book):
-    prose = {"s1.p2": "全年共受理申请15。统计期限自20231月1日起。", "s5": "进一步加强加强培训。认真学习《条例。"}
+    prose = {"s1.p2": "全年共受理申请15。统计期限自20231月1日起。", "s5": "进一步加强加强培训。认真学习《条例。",
+             "s6": "推动府信息公开工作。本年度未收取信息处理费。"}
     wb = read_workbook(write_filled(tmp_path / "s.xlsx", fmt, book, prose=prose))
     got = sorted((f.rule, f.cells, f.actual) for f in typo_findings(wb))
     assert got == sorted([
@@ -326,12 +378,15 @@ def test_slips_are_located_warnings_with_the_quoted_text(tmp_path, fmt, book):
         ("prose-date", (fmt.cells["s1.p2"].ref,), "20231月"),
         ("prose-duplicate", (fmt.cells["s5"].ref,), "加强加强"),
         ("prose-brackets", (fmt.cells["s5"].ref,), "《"),
+        ("prose-dropped", (fmt.cells["s6"].ref,), "府信息公开工作"),
     ])
     msgs = {f.rule: f.message for f in typo_findings(wb)}
     assert "“年共受理申请15。统计期限自”的数字“15”后缺少量词" in msgs["prose-measure-word"]
     assert "日期“20231月”年份与月份连写，缺少“年”字" in msgs["prose-date"]
     assert "“加强加强”疑为重复输入" in msgs["prose-duplicate"]
     assert "“《”没有与之配对的书名号" in msgs["prose-brackets"]
+    assert "疑似漏字：“府信息公开工作”应为“政府信息公开工作”" in msgs["prose-dropped"]
+    assert [f.expected for f in typo_findings(wb) if f.rule == "prose-dropped"] == ["政府信息公开工作"]
 
 
 # ---------------------------------------------------------------------------
