@@ -553,9 +553,10 @@ def _judge(chunk: str, s: int, e: int, term: str, how: str,
         else:
             evidence = "crossed" if crossed else "rescued" if ordinary else "sound"
     changed = [w for w, f in zip(written, fix, strict=False) if w != f]
-    if len(term) < 4 and len(written) == len(fix) and all(w in lex.function for w in changed):
+    if len(term) < 4 and len(written) == len(fix) and all(w in lex.function or w in _GRAMMAR for w in changed):
         # 已申请 is a real phrase; only 已申请公开 → 依申请公开 is certain: a change of
-        # a very common character needs the context's word in short terms.
+        # a very common character, or of one that is a word of its own (表四各“总计” is
+        # 表四 + 各), needs the context's word in short terms.
         if evidence != "sound":
             return None
         evidence = "common"
@@ -587,8 +588,8 @@ class Margin:
 #: term (政策姐夫 → 政策解读); ``near`` garbage one keystroke from a term; ``sound`` garbage
 #: that sounds exactly like one; ``rescued`` such garbage in what would otherwise read as
 #: ordinary text (a known word across its edge, a name, words of grammar).
-MARGINS = {"word": Margin(9.0, -1.0, 0.0), "near": Margin(7.0, -1.0, 2.0), "sound": Margin(3.0, -1.0, 2.0),
-           "rescued": Margin(9.0, -1.0, 3.0), "crossed": Margin(13.0, -1.0, 4.0), "common": Margin(8.0, -1.0, 3.0)}
+MARGINS = {"word": Margin(8.0, -1.0, 0.0), "near": Margin(7.0, -1.0, 2.0), "sound": Margin(3.0, -1.0, 2.0),
+           "rescued": Margin(9.0, -1.0, 3.0), "crossed": Margin(13.0, -1.0, 4.0), "common": Margin(10.0, -1.0, 4.0)}
 
 
 class _DomainWords:

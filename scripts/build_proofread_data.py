@@ -50,6 +50,11 @@ HAN = re.compile(r"[\u4e00-\u9fff]+")
 KNOWN_FREQ = 5
 #: Jieba frequency from which a known word is common.
 COMMON_FREQ = 50
+#: Occurrences in the tuning pages from which a word is a word of the corpus.
+CORPUS_COUNT = 2
+#: Jieba frequency from which a word of the corpus is a suggestion target (not a name);
+#: the language model keeps the wider set of targets from raising false warnings.
+TARGET_FREQ = 300
 #: Jieba frequency of the single characters that are function words (的, 和, 已 …).
 FUNCTION_FREQ = 60_000
 
@@ -96,20 +101,16 @@ def main(argv: list[str]) -> int:
     # Words of the tuning corpus: frequent ones become targets and known vocabulary.
     texts = [p["text"] for p in pages(corpus, split)] if corpus else []
     counts: collections.Counter[str] = collections.Counter()
-    docs: collections.Counter[str] = collections.Counter()
     for text in texts:
-        seen = set()
         for run in HAN.findall(text):
             for w in jieba.lcut(run, HMM=False):
                 if 2 <= len(w) <= 4:
                     counts[w] += 1
-                    seen.add(w)
-        docs.update(seen)
-    corpus_words = sorted(w for w, n in counts.items() if n >= 3 and docs[w] >= 2)
+    corpus_words = sorted(w for w, n in counts.items() if n >= CORPUS_COUNT)
     targets = {t: "lex" for t in terms}
     for w in corpus_words:
         # A corpus word is a target only when it is an established word (not a name).
-        if w not in targets and freq.get(w, 0) >= 1000:
+        if w not in targets and freq.get(w, 0) >= TARGET_FREQ:
             targets[w] = "corpus"
 
     # pypinyin's phrase list names current words jieba's dictionary lacks (时长, 专版).

@@ -276,6 +276,18 @@ def test_next_years_plans_are_not_a_wrong_year(tmp_path, fmt, book):
     "依托微信和网站发布信息。",
     "通过实实在在的工作，真真正正让群众满意。",
     "未接到关于不予公开政府信息的电话咨询，也无因政府信息公开申请行政复议的案件。",
+    # Uncommon but legitimate pairs that sound like a term: the suggestion does not read
+    # better in its context (经信 is 经济和信息化, 置顶 pins a post).
+    "结合经信工作实际，细化工作任务。",
+    "网站置顶了政府信息公开年报专栏。",
+    "各职能中心按权责分工报送相关信息。",
+    "围绕全旗中心工作，做好政策解读。",
+    "表四各“总计”为其前四项之和。",
+    "提高政府信息公开的即时性、准确性和完整性。",
+    # Names in quotation marks are often puns on a word: a column, platform or campaign.
+    "其中通过“悦读嵩明”平台推送信息。",
+    "线上组织“政在问”视频直播4期。",
+    "落实“免审即享”政策。",
 ])
 def test_real_report_wording_raises_no_warning(sentence):
     assert find_typos(sentence) == []
@@ -289,6 +301,40 @@ def test_real_report_wording_raises_no_warning(sentence):
 ])
 def test_input_method_slips_real_reports_contain(text, written, term):
     assert [(t.written, t.term) for t in find_typos(text)] == [(written, term)]
+
+
+@pytest.mark.parametrize("text, written, term", [
+    # garbage that sounds exactly like a term
+    ("本年度共受理依申请公开事项12件，依法办借12件。", "办借", "办结"),
+    ("坚持日厂监测，建立问题台账。", "日厂", "日常"),
+    # a known word runs across its edge (本年, 统计期), yet the context leaves no doubt
+    ("本年渡报告根据《条例》编制。", "年渡", "年度"),
+    # a long text in quotation marks is prose, not a name
+    ("坚持“公开为常态、不公开为列外”的原则。", "列外", "例外"),
+    ("落实“谁公开、谁审查、谁复责”的要求。", "复责", "负责"),
+])
+def test_slips_the_context_leaves_no_doubt_about(text, written, term):
+    assert [(t.written, t.term) for t in find_typos(text)] == [(written, term)]
+
+
+def test_a_suggestion_must_fit_its_neighbours():
+    """The same two characters are a slip where the term fits its neighbours and ordinary
+    text where it does not."""
+    assert [(t.written, t.term) for t in find_typos("全面公开申请的办理情况，按时办借。")] == [("办借", "办结")]
+    assert find_typos("办借书手续。") == []
+
+
+def test_every_shipped_data_file_is_package_data():
+    import fnmatch
+
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    patterns = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))[
+        "tool"]["setuptools"]["package-data"]["govinfo_xlsx.data"]
+    files = [p.name for p in (root / "govinfo_xlsx" / "data").iterdir() if p.is_file() and p.name != "__init__.py"]
+    assert len(files) > 10
+    assert [f for f in files if not any(fnmatch.fnmatch(f, pat) for pat in patterns)] == []
 
 
 @pytest.mark.parametrize("text, kind, quoted", [
