@@ -259,6 +259,7 @@ class _Lexicon:
     compounds: tuple[str, ...]  # lexicon phrases of three characters or more
     compounds_with: dict[str, tuple[str, ...]]  # term -> longer lexicon phrases that contain it
     longest: int
+    dropped: dict[str, tuple[str, int, bool]]  # a lexicon term less a character -> (term, partner, head)
 
 
 def prepare_index() -> dict[str, Any]:
@@ -293,9 +294,11 @@ def prepare_index() -> dict[str, Any]:
                 kept, other = sy[i], sy[1 - i]
                 for key in sorted({other, *(other[:k] + other[k + 1:] for k in range(len(other)))}):
                     near.setdefault(f"{i}{kept}|{key}", []).append((term, py))
+    function = _data_lines("proofread_function.txt")[0]
     return {"targets": targets, "allowed": sorted(allowed), "attested": _data_lines("proofread_attested.txt"),
-            "function": _data_lines("proofread_function.txt")[0], "exact": exact, "prefixes": sorted(prefixes),
-            "near": near, "lexicon": lexicon}
+            "function": function, "exact": exact, "prefixes": sorted(prefixes),
+            "near": near, "lexicon": lexicon,
+            "dropped": _dropped_writings(lexicon, allowed, targets, frozenset(function), _Words())}
 
 
 @functools.lru_cache(maxsize=1)
@@ -307,7 +310,7 @@ def _lexicon() -> _Lexicon:
                     {k: tuple(v) for k, v in index["exact"].items()}, frozenset(index["prefixes"]),
                     {k: tuple(map(tuple, v)) for k, v in index["near"].items()},
                     frozenset(lexicon) | allowed, tuple(t for t in lexicon if len(t) >= 3), {},
-                    max(len(t) for t in lexicon))
+                    max(len(t) for t in lexicon), {k: (v[0], v[1], v[2]) for k, v in index["dropped"].items()})
 
 
 class _Words:
@@ -367,6 +370,10 @@ class _LanguageModel:
         self._chars: dict[str, list[float]] = meta["chars"]
         self._unseen = 0.5 / meta["continuations"]
         self._cont_total: float = meta["continuations"]
+
+    def count(self, pair: str) -> float:
+        """How often (weighted) the two characters ``pair`` follow each other in the model's sources."""
+        return self._count(pair)
 
     def _count(self, pair: str) -> float:
         h = zlib.crc32(pair.encode("utf-8"))
@@ -489,13 +496,29 @@ def find_typos(text: str) -> list[Typo]:
 _QUOTES = {"“": "”", "「": "」", "『": "』", '"': '"', "‘": "’"}
 #: The longest quoted text taken for a name rather than for prose.
 _NAME_LENGTH = 6
+#: The longest item of a quoted list taken for a slogan (“优政、兴业、惠民”).
+_SLOGAN_LENGTH = 2
 
 
 def _is_a_name(text: str, start: int, end: int) -> bool:
-    """True when ``text[start:end]`` is a short text in quotation marks: the name of a column,
-    a platform or a campaign (“悦读嵩明”, “政在问”), often a deliberate pun on a word."""
-    return end - start <= _NAME_LENGTH and start > 0 and end < len(text) and \
-        _QUOTES.get(text[start - 1]) == text[end]
+    """True when ``text[start:end]`` is a short text in quotation marks, alone or an item of a
+    list there: the name of a column, a platform or a campaign (“悦读嵩明”, “政在问”,
+    “优政、兴业、惠民”), often a deliberate pun on a word."""
+    if end - start > _NAME_LENGTH or start == 0 or end >= len(text):
+        return False
+    left, right = text[start - 1], text[end]
+    if _QUOTES.get(left) == right:
+        return True
+    if left not in _QUOTES and left != "、" or right not in _QUOTES.values() and right != "、":
+        return False
+    # An item of a list: the quotation opens before it and closes after it, on the same line.
+    opening = max(text.rfind(q, max(0, start - 40), start) for q in _QUOTES)
+    if opening < 0 or "\n" in text[opening:start]:
+        return False
+    closing = _QUOTES[text[opening]]
+    after = text.find(closing, end, end + 40)
+    return after >= 0 and closing not in text[opening + 1:start] and "\n" not in text[end:after] and \
+        all(len(item) <= _SLOGAN_LENGTH for item in text[opening + 1:after].split("、"))
 
 
 def _judge(chunk: str, s: int, e: int, term: str, how: str,
@@ -552,6 +575,12 @@ def _judge(chunk: str, s: int, e: int, term: str, how: str,
             evidence = "near"
         else:
             evidence = "crossed" if crossed else "rescued" if ordinary else "sound"
+    if len(written) == 2 and written[0] == written[1]:
+        return None  # 层层抓落实、级级见成效: a doubled character is the duplicate rule's to judge
+    if len(written) != len(fix):
+        # 羌胡啊 → 强化: the syllables were split otherwise; a shorter term reads likelier by
+        # its length alone, so such a suggestion needs a margin of its own.
+        evidence = "split"
     changed = [w for w, f in zip(written, fix, strict=False) if w != f]
     if len(term) < 4 and len(written) == len(fix) and all(w in lex.function or w in _GRAMMAR for w in changed):
         # 已申请 is a real phrase; only 已申请公开 → 依申请公开 is certain: a change of
@@ -566,7 +595,8 @@ def _judge(chunk: str, s: int, e: int, term: str, how: str,
     edges, inner = _language_model().gain(chunk, ws, we, fix)
     need = MARGINS[evidence]
     if edges + inner < need.total or len(written) > 1 and not (
-            edges >= need.edges and inner >= need.inner or edges >= need.edges - 2 and inner >= need.inner + 6):
+            edges >= need.edges and inner >= need.inner or
+            need.leeway and edges >= need.edges - need.leeway and inner >= need.inner + 6):
         return None
     if len(written) == 1 and edges < need.edges:
         return None
@@ -582,14 +612,19 @@ class Margin:
     total: float
     edges: float
     inner: float
+    #: How much worse the edges may read when the window gains 6 more inside than ``inner``.
+    leeway: float = 2.0
 
 
 #: By the kind of evidence: ``word`` a real word that completes a lexicon phrase with the
 #: term (政策姐夫 → 政策解读); ``near`` garbage one keystroke from a term; ``sound`` garbage
 #: that sounds exactly like one; ``rescued`` such garbage in what would otherwise read as
-#: ordinary text (a known word across its edge, a name, words of grammar).
+#: ordinary text (a known word across its edge, a name, words of grammar); ``crossed`` such
+#: garbage across whose edge a domain word runs; ``common`` the change of a very common
+#: character in a short term; ``split`` a window of another length than the term.
 MARGINS = {"word": Margin(8.0, -1.0, 0.0), "near": Margin(7.0, -1.0, 2.0), "sound": Margin(3.0, -1.0, 2.0),
-           "rescued": Margin(9.0, -1.0, 3.0), "crossed": Margin(13.0, -1.0, 4.0), "common": Margin(10.0, -1.0, 4.0)}
+           "rescued": Margin(9.0, -1.0, 3.0), "crossed": Margin(13.0, -1.0, 4.0), "common": Margin(10.0, -1.0, 4.0),
+           "split": Margin(10.0, -1.0, 4.0, leeway=0.0)}
 
 
 class _DomainWords:
@@ -759,6 +794,8 @@ _NAME_END = frozenset("省市县区镇乡村局委办厅处科股室")
 #: The administrative suffixes a place name ends with (盐城市城市管理局 is 盐城市 + 城市管理局).
 _PLACE_END = frozenset("省市县区镇乡村")
 #: Grammar characters that end common words and begin phrases (作为为企业 is 作为 + 为企业).
+#: The weighted count from which a pair of characters counts as written in real prose.
+_PAIR_SEEN = 6.0
 _GRAMMAR_CHARS = frozenset("为的是在对与和及于以把被将向从由给让同跟就都也")
 
 
@@ -784,6 +821,12 @@ def _duplicates(chunk: str, base: int) -> list[Slip]:
                 # 政务网网站 is the website 政务网 + 网站
             if unit in _GRAMMAR_CHARS and words.cls(chunk[i - 1:i + 1]) in ("c", "d"):
                 continue  # 作为为企业: 作为 + 为企业
+            if unit not in _lexicon().function and unit not in _GRAMMAR_CHARS and unit not in _GRAMMAR:
+                # A content character doubled where no word ends in its first copy is
+                # reduplication or a name (层层抓落实、级级见成效; the mascot 蜜墩墩); where
+                # the second begins a pair written in real prose, two words meet (海关关区).
+                if not ends_word or j < len(chunk) and _language_model().count(unit + chunk[j]) >= _PAIR_SEEN:
+                    continue
             # A known word of three characters or more that holds the pair (扎扎实实).
             if any(words.cls(chunk[a:b]) for a in range(max(0, i - 2), i + 1)
                    for b in range(j, min(len(chunk), a + 4) + 1) if b - a >= 3):
@@ -852,6 +895,8 @@ def _bare_figures(text: str) -> list[Slip]:
             continue  # a year
         if text[m.start(1) - 1] in "为是率" or _QUANTITY_BEFORE.search(text, max(0, m.start(1) - 8), m.start(1)):
             continue  # 数量为0。, 关注量达到1382025: the figure is a value, not a count of things
+        if text[m.end(1)] in "、." and (m.start(1) == 0 or text[m.start(1) - 1] in " \u3000\n\t（(：:。；;"):
+            continue  # 情况 1、公开渠道: the number of an item in a list
         out.append(Slip("measure-word", m.start(1), m.end(1), m.group(1)))
     return out
 
@@ -914,30 +959,36 @@ _STANDALONE = frozenset("也无都还又就才已未不没均皆亦仍再并且�
                         "其此本另依按同跟由和的是在")
 
 
-@functools.lru_cache(maxsize=1)
-def _dropped_index() -> tuple[dict[str, tuple[str, int, bool]], int, frozenset[str]]:
+def _dropped_writings(lexicon: list[str], allowed: set[str], targets: dict[str, str], function: frozenset[str],
+                      words: _Words) -> dict[str, list[Any]]:
     """Each lexicon term of four characters or more with one character dropped, where the drop
     breaks a two-character word of the term and leaves its partner alone: the shortened
-    writing → (term, the partner's index in it, whether the partner was the word's head);
-    with the longest writing and the writings' first two characters.
+    writing → [term, the partner's index in it, whether the partner was the word's head].
+    Prepared with the index (``prepare_index``).
 
     A writing that is itself a known word or lexicon term is left out, and so is one whose
     partner is a word of its own (予以公开 → 以公开) or ends it (进一步提升 → 进一步提: the
     text goes on with another word, 进一步提质)."""
-    lex, words = _lexicon(), _words()
-    index: dict[str, tuple[str, int, bool]] = {}
-    for term in sorted((t for t in lex.phrases if len(t) >= 4 and lex.targets.get(t) == "lex"),
-                       key=lambda t: (-len(t), t)):
+    phrases = set(lexicon) | allowed
+    index: dict[str, list[Any]] = {}
+    for term in sorted((t for t in phrases if len(t) >= 4 and targets.get(t) == "lex"), key=lambda t: (-len(t), t)):
         for k in range(len(term)):
             short = term[:k] + term[k + 1:]
-            if short in lex.phrases or short in lex.targets or words.cls(short):
+            if short in phrases or short in targets or words.cls(short):
                 continue
             for a, partner, head in ((k - 1, k - 1, True), (k, k, False)):  # the word term[a:a + 2]
                 if a < 0 or a + 2 > len(term) or not words.cls(term[a:a + 2]):
                     continue
-                if short[partner] in _STANDALONE or short[partner] in lex.function or partner == len(short) - 1:
+                if short[partner] in _STANDALONE or short[partner] in function or partner == len(short) - 1:
                     continue
-                index.setdefault(short, (term, partner, head))
+                index.setdefault(short, [term, partner, head])
+    return dict(sorted(index.items()))
+
+
+@functools.lru_cache(maxsize=1)
+def _dropped_index() -> tuple[dict[str, tuple[str, int, bool]], int, frozenset[str]]:
+    """The dropped writings (``_dropped_writings``), the longest one's length and their first two characters."""
+    index = _lexicon().dropped
     return index, max((len(w) for w in index), default=0), frozenset(w[:2] for w in index)
 
 
