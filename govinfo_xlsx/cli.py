@@ -76,7 +76,9 @@ _EXIT_CODES = {
     "report": "退出码：0 已生成；1 工作簿有错误、未生成（可加 --force）；2 文件无法读取；\n"
               "        3 用法错误（如扩展名不是 .md/.html/.docx/.pdf）或本机没有生成 PDF 所需的 LibreOffice。",
     "merge": "退出码：0 全部汇总；1 有单位未能汇总（见清单）；2 没有可以汇总的工作簿；3 用法错误。",
-    "import": "退出码：0 导入成功且没有错误；1 已导入但报告中有错误（见清单）；2 文件无法读取（如扫描件）；3 用法错误。",
+    "import": "退出码：0 导入成功且没有错误；1 已导入但报告中有错误（见清单）；\n"
+              "        2 报告无法读取（如不存在、已损坏、扫描件、没有年度报告格式的表格）；\n"
+              "        3 用法错误（如输入的是工作簿、表格、文件夹、图片或旧版 .doc，输出文件不是 .xlsx）。",
 }
 _EXAMPLES = {
     "template": """示例：
@@ -158,7 +160,8 @@ def _parser() -> argparse.ArgumentParser:
     i = sub.add_parser("import", help="把已发布的年度报告（Word、PDF、网页、文本）导入为填报工作簿",
                        description="把按年度报告格式编写的已发布报告（Word、PDF、网页、文本）导入为填报工作簿。",
                        epilog=_epilog("import"))
-    i.add_argument("file", metavar="报告", help="按年度报告格式编写的 .docx、.pdf、.html、.htm 或 .txt 文件")
+    i.add_argument("file", metavar="报告", help="按年度报告格式编写的 .docx、.pdf、.html、.htm 或 .txt 文件"
+                   "（填报工作簿 .xlsx 不用导入，请直接用 check/merge）")
     i.add_argument("-o", "--output", required=True, metavar="输出.xlsx", help="输出的 .xlsx 工作簿")
     i.add_argument("--org", metavar="机关名称", help="机关名称（默认取报告标题中的名称）")
     i.add_argument("--year", type=_year, metavar="年度", help="报告年度（默认取报告标题中的年度）")
@@ -495,18 +498,22 @@ def cmd_report(a: argparse.Namespace) -> int:
 
 def cmd_import(a: argparse.Namespace) -> int:
     """``govinfo-xlsx import``."""
-    from .documents import import_document, locate_findings
+    from .documents import WRONG_INPUT_REASONS, check_input, import_document, locate_findings
     from .validate import validate
 
-    if _same_as_input(a.output, [a.file]):
-        print("输出文件不能覆盖输入的报告。", file=sys.stderr)
-        return EXIT_USAGE
-    if not a.output.lower().endswith(".xlsx"):
-        print("输出文件应为 .xlsx 工作簿。", file=sys.stderr)
-        return EXIT_USAGE
     try:
+        check_input(a.file)  # the wrong kind of input is said first, before anything about the output
+        if _same_as_input(a.output, [a.file]):
+            print("输出文件不能覆盖输入的报告。", file=sys.stderr)
+            return EXIT_USAGE
+        if not a.output.lower().endswith(".xlsx"):
+            print("输出文件应为 .xlsx 工作簿。", file=sys.stderr)
+            return EXIT_USAGE
         wb = import_document(a.file, a.output, org=a.org, year=a.year)
     except WorkbookError as exc:
+        if exc.reason in WRONG_INPUT_REASONS:  # the wrong kind of input: a usage error, said as such
+            print(f"无法导入 {Path(a.file).name or a.file}：{exc.detail}", file=sys.stderr)
+            return EXIT_USAGE
         return _fail(exc)
     rep = validate(wb)
     rep.findings = locate_findings(rep.findings, wb)

@@ -43,6 +43,8 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "DOCUMENT_SUFFIXES",
     "DocumentWorkbook",
+    "WRONG_INPUT_REASONS",
+    "check_input",
     "compare_with_workbook",
     "import_document",
     "is_document",
@@ -72,15 +74,80 @@ def is_document(path: str | os.PathLike[str]) -> bool:
     return suffix in DOCUMENT_SUFFIXES or suffix in _OLD_FORMATS
 
 
-def _kind(path: str | os.PathLike[str]) -> str:
+_SUPPORTED = "import 只导入 Word（.docx）、PDF（.pdf）、网页（.html、.htm）或文本（.txt）格式的年度报告"
+_WORKBOOK_USE = "检查填报工作簿请用 govinfo-xlsx check，汇总多个单位的工作簿请用 govinfo-xlsx merge"
+#: Inputs that are not reports at all, by suffix: what they are and what to do instead.
+_NOT_REPORTS = {
+    ".xlsx": f"这是 Excel 工作簿，不是已发布的年度报告。{_SUPPORTED}；{_WORKBOOK_USE}。",
+    ".xlsm": f"这是 Excel 工作簿（.xlsm），不是已发布的年度报告。{_SUPPORTED}；{_WORKBOOK_USE}。",
+    ".xls": f"这是旧版 Excel 工作簿（.xls），不是已发布的年度报告。{_SUPPORTED}；"
+            "填报工作簿请用 Excel/WPS 另存为 .xlsx 后用 govinfo-xlsx check 检查、govinfo-xlsx merge 汇总。",
+    ".et": f"这是 WPS 表格文件（.et），不是已发布的年度报告。{_SUPPORTED}；"
+           "填报工作簿请用 WPS 另存为 .xlsx 后用 govinfo-xlsx check 检查、govinfo-xlsx merge 汇总。",
+    ".ods": f"这是 ODS 表格（.ods），不是已发布的年度报告。{_SUPPORTED}；"
+            "填报工作簿请另存为 .xlsx 后用 govinfo-xlsx check 检查、govinfo-xlsx merge 汇总。",
+    ".csv": f"这是 CSV 表格，不是已发布的年度报告。{_SUPPORTED}；数字请填入填报模板（govinfo-xlsx template 生成）"
+            "后用 govinfo-xlsx check 检查；应报单位名单请在 govinfo-xlsx merge 中用 --roster 指定。",
+    ".zip": "这是压缩包，请先解压，再逐份导入其中的报告（检查或汇总解压后的文件夹请用 govinfo-xlsx check 或 merge）。",
+    ".rar": "这是压缩包，请先解压，再逐份导入其中的报告（检查或汇总解压后的文件夹请用 govinfo-xlsx check 或 merge）。",
+    ".7z": "这是压缩包，请先解压，再逐份导入其中的报告（检查或汇总解压后的文件夹请用 govinfo-xlsx check 或 merge）。",
+    **{s: "这是图片，本工具不做文字识别（OCR）；请提供报告的 Word 原文件、带文字层的 PDF 或网页。"
+       for s in (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp")},
+}
+_FOLDER = ("这是一个文件夹，不是报告文件。import 一次导入一份报告，请指定其中的 .docx、.pdf、.html、.htm 或 .txt 文件；"
+           "检查或汇总整个文件夹请用 govinfo-xlsx check 或 govinfo-xlsx merge。")
+
+#: Reasons of a :class:`~govinfo_xlsx.errors.WorkbookError` meaning the input is not a report at all
+#: (a workbook, a table, a folder, an old-format document, another kind of file): the user chose the
+#: wrong input, which the ``import`` command answers as a usage error, not as an unreadable report.
+WRONG_INPUT_REASONS = frozenset({"wrong-input", "is-directory", "old-document-format"})
+
+
+def _zip_kind(path: Path) -> str | None:
+    """'workbook' for an Excel package, 'docx' for a Word one, None when the names do not tell."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist()[:10_000])
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+    if "xl/workbook.xml" in names:
+        return "workbook"
+    if "word/document.xml" in names:
+        return "docx"
+    return None
+
+
+def check_input(path: str | os.PathLike[str]) -> None:
+    """Refuse, before reading anything, an input that cannot be a report: missing, a folder, an
+    old-format document, a workbook, a table, an archive or an image (by its suffix).
+
+    Raises :class:`~govinfo_xlsx.errors.WorkbookError`; its ``reason`` is in
+    :data:`WRONG_INPUT_REASONS` except for ``missing``.
+
+    >>> try:
+    ...     check_input("单位.xlsx")
+    ... except WorkbookError as exc:
+    ...     print(exc.reason, exc.detail.split("。")[0])
+    wrong-input 这是 Excel 工作簿，不是已发布的年度报告
+    """
     suffix = Path(path).suffix.lower()
     if suffix in _OLD_FORMATS:
         raise WorkbookError("old-document-format", _OLD_FORMATS[suffix], path)
     p = Path(path)
+    if p.is_dir():
+        raise WorkbookError("is-directory", _FOLDER, path)
+    if suffix in _NOT_REPORTS:
+        raise WorkbookError("wrong-input", _NOT_REPORTS[suffix], path)
     if not p.exists():
         raise WorkbookError("missing", "文件不存在", path)
-    if p.is_dir():
-        raise WorkbookError("is-directory", "这是一个文件夹，不是文件", path)
+
+
+def _kind(path: str | os.PathLike[str]) -> str:
+    check_input(path)
+    suffix = Path(path).suffix.lower()
+    p = Path(path)
     size = p.stat().st_size
     if size == 0:
         raise WorkbookError("empty-file", "文件为空（0 字节）", path)
@@ -94,19 +161,21 @@ def _kind(path: str | os.PathLike[str]) -> str:
     if head.startswith(b"%PDF"):
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
-        if suffix in (".xlsx", ".xlsm"):
-            raise WorkbookError("not-a-document", "这是 Excel 工作簿，请用 check/merge 直接读取", path)
+        if suffix != ".docx" and _zip_kind(p) == "workbook":
+            raise WorkbookError("wrong-input", f"文件内容是 Excel 工作簿（扩展名却是“{p.suffix}”），"
+                                f"不是已发布的年度报告。{_SUPPORTED}；{_WORKBOOK_USE}。", path)
         return "docx"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise WorkbookError("old-document-format", "这是旧版 Office 文件（.doc/.xls），请另存为 .docx 后再导入", path)
     kind = DOCUMENT_SUFFIXES.get(suffix)
-    if kind == "text":
+    if kind in ("text", None):
         with open(p, "rb") as fh:
             start = fh.read(1024).lstrip(b"\xef\xbb\xbf \t\r\n").lower()
         if start.startswith((b"<!doctype html", b"<html", b"<?xml", b"<table", b"<meta", b"<head")):
-            kind = "html"  # a web page's source saved as .txt
+            kind = "html"  # a web page's source saved as .txt, or saved without its suffix
     if kind is None:
-        raise WorkbookError("not-a-document", "不是可导入的报告文件（支持 .docx、.pdf、.html、.htm、.txt）", path)
+        said = f"扩展名为“{p.suffix}”" if p.suffix else "没有扩展名"
+        raise WorkbookError("wrong-input", f"不是可导入的报告文件（{said}）：{_SUPPORTED}。", path)
     if kind in ("pdf", "docx"):
         raise WorkbookError("corrupt-file", f"文件内容不是 {suffix} 格式（可能已损坏或扩展名错误）", path)
     return kind

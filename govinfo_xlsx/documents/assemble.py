@@ -758,6 +758,65 @@ def _title_regex(fmt: ReportFormat) -> re.Pattern[str]:
     return re.compile(rx)
 
 
+#: Lines above a title that are never part of the organisation's name: metadata ("索引号：…"), dates,
+#: document numbers, page numbers (any digit), navigation and a site's own name in a page header.
+_NOT_ORG = re.compile(r"[0-9０-９:：,，.。;；!！?？|/\\>＞»›<《》【】\[\]〔〕{}@#＃\-－—_=+~·•]|首页|网站|门户|网页|位置"
+                      r"|专栏|目录|索引|发布|来源|日期|时间|文号|字号|浏览|打印|关闭|分享|信息公开|报告|www|http",
+                      re.IGNORECASE)
+#: Marks of a breadcrumb or a browser's print header on the title's own line ("当前位置：首页>…>某区2024年…").
+_HEADER_MARK = re.compile(r"[0-9０-９:：,，。;；|/\\>＞»›]|首页|位置")
+#: A title takes at most this many lines.
+_TITLE_LINES = 3
+
+
+def _title(fmt: ReportFormat, preamble: list[Paragraph]) -> tuple[str, int | None, list[Paragraph]]:
+    """(organisation, year, the lines after the title) from the lines before the first section.
+
+    The title is "{org}{year}年政府信息公开工作年度报告" over up to three lines:
+    a long organisation name wraps or is set on lines of its own above the
+    year ("XX市XX区" / "XX街道办事处" / "2024年…报告").  The title's end is the
+    first line where the title's fixed wording is complete; lines above it
+    join the name only while they read as part of a name (no digits,
+    punctuation, metadata or navigation words) and the title stays within
+    three lines.  No title found: ('', None, every line).
+    """
+    rx = _title_regex(fmt)
+    texts = [_digit_years(re.sub(r"\s+", "", p.text)) for p in preamble[:10]]
+    found: tuple[str, int, int] | None = None
+    for end in range(1, len(texts) + 1):
+        for n in range(1, _TITLE_LINES + 1):
+            start = end - n
+            if start < 0:
+                break
+            m = rx.search("".join(texts[start:end]))
+            if m is None:
+                continue
+            org = m.group("org")
+            # A browser's print header or a breadcrumb before the title ("当前位置：首页>…>某区2024年…"):
+            # the name is what follows the last such mark; the real title, when it follows, wins.
+            marks = list(_HEADER_MARK.finditer(org))
+            if marks:
+                if found is None:
+                    found = (org[marks[-1].end():], int(m.group("year")), end)
+                break
+            while start > 0 and end - start < _TITLE_LINES and _continues_name(texts[start - 1], org):
+                start -= 1
+                org = texts[start] + org
+            return org, int(m.group("year")), preamble[end:]
+    if found is not None:
+        return found[0], found[1], preamble[found[2]:]
+    return "", None, list(preamble)
+
+
+def _continues_name(line: str, below: str) -> bool:
+    """Whether ``line`` (the line above a title's first line) is the start of the name ``below`` continues."""
+    if not 2 <= len(line) <= 40 or _NOT_ORG.search(line):
+        return False
+    # The same name again (a running header "某区人民政府" above "某区人民政府2024年…") or a second name
+    # starting like the first ("某市人民政府" above "某市商务局") is a header, not the name's first half.
+    return not (below and below.startswith(line[:2]))
+
+
 def _assemble_prose(ctx: _Ctx, paras: list[Paragraph]) -> tuple[dict[str, str], str, int | None]:
     fmt = ctx.fmt
     buckets: dict[str, list[Paragraph]] = {code: [] for code in fmt.prose_cells}
@@ -790,20 +849,7 @@ def _assemble_prose(ctx: _Ctx, paras: list[Paragraph]) -> tuple[dict[str, str], 
         if current_code is not None:
             buckets[current_code].append(p)
     prose = {code: _join_lines(lines) for code, lines in buckets.items()}
-    # The title names the organisation and the year (on one line or two); what follows it opens the report.
-    org, year = "", None
-    rest = preamble
-    rx = _title_regex(fmt)
-    windows = [(k, n) for n in (1, 2, 3) for k in range(min(len(preamble), 8))]  # a long title wraps
-    for k, n in windows:
-        m = rx.search(_digit_years("".join(re.sub(r"\s+", "", p.text) for p in preamble[k:k + n])))
-        if not m:
-            continue
-        org, year = m.group("org"), int(m.group("year"))
-        if len(org) < 2 and k > 0 and len(preamble[k - 1].text.strip()) <= 40:
-            org = re.sub(r"\s+", "", preamble[k - 1].text)
-        rest = preamble[k + n:]
-        break
+    org, year, rest = _title(fmt, preamble)
     opening = _join_lines(rest)
     if opening:
         intro = next(iter(fmt.prose_cells))
