@@ -464,24 +464,22 @@ def find_typos(text: str) -> list[Typo]:
                     break
                 py += nxt[0]
                 states = [q for q in (st + r for st in states for r in nxt) if q in prefixes]
-                hit = None
-                for q in states:
-                    for term in exact.get(q, ()):
-                        if abs(len(term) - (e - s)) <= 1 and term != chunk[s:e]:
-                            hit = term, "exact"
-                            break
-                    if hit is not None:
-                        break
-                if hit is None and e - s == 2 and len(py) >= 5:
-                    hit = _near(py, first[s:e], chunk[s:e], lex)
-                if hit is None:
-                    continue
                 window = chunk[s:e]
-                if window in lex.targets or window in lex.allowed or window in lex.attested:
+                # Every target spelled so; those sharing more characters with the window first
+                # (收岛 is a slip for 收到 rather than for 受到).
+                hits = [(term, "exact") for term in dict.fromkeys(
+                    t for q in states for t in exact.get(q, ()) if abs(len(t) - (e - s)) <= 1 and t != window)]
+                hits.sort(key=lambda h: -sum(a == b for a, b in zip(window, h[0], strict=False)))
+                if not hits and e - s == 2 and len(py) >= 5:
+                    near = _near(py, first[s:e], window, lex)
+                    hits = [near] if near else []
+                if not hits or window in lex.targets or window in lex.allowed or window in lex.attested:
                     continue
-                typo = _judge(chunk, s, e, *hit, lex)
-                if typo is not None:
-                    found.append((typo[0], Typo(base + typo[1], base + typo[2], typo[3], typo[4])))
+                for hit in hits:
+                    typo = _judge(chunk, s, e, *hit, lex)
+                    if typo is not None:
+                        found.append((typo[0], Typo(base + typo[1], base + typo[2], typo[3], typo[4])))
+                        break
     found.sort(key=lambda x: (-x[0], -(x[1].end - x[1].start), x[1].start))
     taken: list[Typo] = []
     used = bytearray(len(text))  # characters already covered by a more certain finding
@@ -575,6 +573,12 @@ def _judge(chunk: str, s: int, e: int, term: str, how: str,
             evidence = "near"
         else:
             evidence = "crossed" if crossed else "rescued" if ordinary else "sound"
+            if evidence == "sound" and len(written) > 1 and all(w != f for w, f in zip(written, fix, strict=False)) \
+                    and not _completes_phrase(chunk, ws, we, fix, lex):
+                # Every character differs: an input method offers words for two syllables, so
+                # garbage picked whole is rare (析置 → 细致, 靠实 → 考试 are real words of their
+                # own); unless the term completes a lexicon phrase (工作计制 → 工作机制).
+                evidence = "reworded"
     if len(written) == 2 and written[0] == written[1]:
         return None  # 层层抓落实、级级见成效: a doubled character is the duplicate rule's to judge
     if len(written) != len(fix):
@@ -621,10 +625,12 @@ class Margin:
 #: that sounds exactly like one; ``rescued`` such garbage in what would otherwise read as
 #: ordinary text (a known word across its edge, a name, words of grammar); ``crossed`` such
 #: garbage across whose edge a domain word runs; ``common`` the change of a very common
-#: character in a short term; ``split`` a window of another length than the term.
+#: character in a short term; ``split`` a window of another length than the term;
+#: ``reworded`` garbage of which every character differs from the term's, where the term
+#: completes no lexicon phrase.
 MARGINS = {"word": Margin(8.0, -1.0, 0.0), "near": Margin(7.0, -1.0, 2.0), "sound": Margin(3.0, -1.0, 2.0),
            "rescued": Margin(9.0, -1.0, 3.0), "crossed": Margin(13.0, -1.0, 4.0), "common": Margin(10.0, -1.0, 4.0),
-           "split": Margin(10.0, -1.0, 4.0, leeway=0.0)}
+           "split": Margin(10.0, -1.0, 4.0, leeway=0.0), "reworded": Margin(10.0, -1.0, 4.0)}
 
 
 class _DomainWords:
