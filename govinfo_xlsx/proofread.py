@@ -364,10 +364,17 @@ class _LanguageModel:
         if sys.byteorder == "big":
             self._keys.byteswap()
         self._counts = data.joinpath("proofread_lm_counts.u8").read_bytes()
-        meta = json.loads(data.joinpath("proofread_lm_chars.json").read_text(encoding="utf-8"))
+        _, params, chars = data.joinpath("proofread_lm_chars.txt").read_text(encoding="utf-8").split("\n")[:3]
+        meta = json.loads(params)
+        stats = array.array("f")
+        stats.frombytes(data.joinpath("proofread_lm_stats.f32").read_bytes())
+        if sys.byteorder == "big":
+            stats.byteswap()
         self._discount: float = meta["discount"]
         self._step: float = meta["step"]
-        self._chars: dict[str, list[float]] = meta["chars"]
+        # character -> (weight of what follows it, characters that follow it, characters it follows)
+        self._chars: dict[str, tuple[float, float, float]] = {
+            ch: (stats[3 * i], stats[3 * i + 1], stats[3 * i + 2]) for i, ch in enumerate(chars)}
         self._unseen = 0.5 / meta["continuations"]
         self._cont_total: float = meta["continuations"]
 

@@ -296,10 +296,19 @@ def write_language_model(freq: dict[str, int], phrases: set[str], terms: list[st
         keys.byteswap()
     (DATA / "proofread_lm_keys.u32").write_bytes(keys.tobytes())
     (DATA / "proofread_lm_counts.u8").write_bytes(quantised)
-    chars = {ch: [round(total[ch], 2), types[ch], cont[ch]] for ch in sorted(set(total) | set(cont))}
-    meta = {"discount": DISCOUNT, "step": STEP, "continuations": sum(cont.values()) + 0.5 * 4000, "chars": chars}
-    (DATA / "proofread_lm_chars.json").write_text(json.dumps(meta, ensure_ascii=False, separators=(",", ":")),
-                                                  encoding="utf-8")
+    chars = sorted(set(total) | set(cont))
+    meta = {"discount": DISCOUNT, "step": STEP, "continuations": sum(cont.values()) + 0.5 * 4000}
+    (DATA / "proofread_lm_chars.txt").write_text(
+        "# 语言模型的字表：第二行为参数，第三行为字（与 proofread_lm_stats.f32 逐字对应）；"
+        "由 scripts/build_proofread_data.py 生成。\n" + json.dumps(meta) + "\n" + "".join(chars) + "\n",
+        encoding="utf-8")
+    stats = array.array("f", [x for ch in chars for x in (total[ch], types[ch], cont[ch])])
+    if sys.byteorder == "big":
+        stats.byteswap()
+    (DATA / "proofread_lm_stats.f32").write_bytes(stats.tobytes())
+    old = DATA / "proofread_lm_chars.json"
+    if old.exists():
+        old.unlink()
 
 
 if __name__ == "__main__":
