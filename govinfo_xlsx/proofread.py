@@ -565,10 +565,11 @@ def _judge(chunk: str, s: int, e: int, term: str, how: str,
         # 也无因…: two words of grammar side by side are ordinary text, unless the
         # neighbours spell a lexicon phrase with the term (信息公开一是 → 公开意识).
         # Such garbage is still reported when the context leaves no doubt ("rescued").
-        crossed = _crosses_a_word(chunk, ws, we, _DomainWords(words))  # 按权责分工, 全旗中心工作
+        # 按权责分工, 全旗中心工作: a domain word across the edge; 永泰县樟城镇: a name
+        crossed = _crosses_a_word(chunk, ws, we, _DomainWords(words)) or _names_a_place(chunk, ws, we)
         ordinary = _crosses_a_word(chunk, ws, we, words) or _inside_a_phrase(chunk, ws, we, lex) or \
-            _names_a_place(chunk, ws, we) or written[0] in _NEGATION and fix[0] != written[0] or \
-            written[0] in _DEGREE or any(ch in _ORGAN and ch not in fix for ch in written) or \
+            chunk[ws] in _UNIT_SUFFIX or any(ch in _ORGAN and ch not in fix for ch in written) or \
+            written[0] in _NEGATION and fix[0] != written[0] or written[0] in _DEGREE or \
             len(written) > 2 and written[-1] in _SUFFIX and words.cls(written[:-1]) in ("c", "d") or \
             len(written) > 1 and not (lead or trail) and all(ch in lex.function or ch in _GRAMMAR
                                                                for ch in written)
@@ -580,11 +581,13 @@ def _judge(chunk: str, s: int, e: int, term: str, how: str,
             evidence = "near"
         else:
             evidence = "crossed" if crossed else "rescued" if ordinary else "sound"
-            if evidence == "sound" and len(written) > 1 and all(w != f for w, f in zip(written, fix, strict=False)) \
-                    and not _completes_phrase(chunk, ws, we, fix, lex):
+            if evidence in ("sound", "rescued") and len(written) > 1 and \
+                    all(w != f for w, f in zip(written, fix, strict=False)) and \
+                    not _completes_phrase(chunk, ws, we, fix, lex):
                 # Every character differs: an input method offers words for two syllables, so
                 # garbage picked whole is rare (析置 → 细致, 靠实 → 考试 are real words of their
-                # own); unless the term completes a lexicon phrase (工作计制 → 工作机制).
+                # own, 由馆办公室 is 由 + 馆办公室); unless the term completes a lexicon phrase
+                # (工作计制 → 工作机制).
                 evidence = "reworded"
     if len(written) == 2 and written[0] == written[1]:
         return None  # 层层抓落实、级级见成效: a doubled character is the duplicate rule's to judge
@@ -637,7 +640,7 @@ class Margin:
 #: completes no lexicon phrase.
 MARGINS = {"word": Margin(8.0, -1.0, 0.0), "near": Margin(7.0, -1.0, 2.0), "sound": Margin(3.0, -1.0, 2.0),
            "rescued": Margin(9.0, -1.0, 3.0), "crossed": Margin(13.0, -1.0, 4.0), "common": Margin(10.0, -1.0, 4.0),
-           "split": Margin(10.0, -1.0, 4.0, leeway=0.0), "reworded": Margin(10.0, -1.0, 4.0)}
+           "split": Margin(10.0, -1.0, 4.0, leeway=0.0), "reworded": Margin(13.0, -1.0, 4.0)}
 
 
 class _DomainWords:
@@ -693,8 +696,8 @@ _NEGATION = frozenset("不没未无非别勿")
 _SUFFIX = frozenset("性化率度式型者员家界类")
 #: A degree adverb makes words of its own (内容更细 is not 内容更新).
 _DEGREE = frozenset("更很最较太越挺颇极愈")
-#: One character standing for an office (以局门户网站 is 以 + 局 + 门户网站, not 依据).
-_ORGAN = frozenset("局委厅办室处科股")
+#: One character standing for an office (以局门户网站 is 以 + 局 + 门户网站, not 依据; 我社在).
+_ORGAN = frozenset("局委厅办室处科股馆社院站队")
 
 #: What follows a place name (卫辉市, 卫辉分局): a name is not a slip for a word that sounds alike.
 _PLACE_SUFFIX = re.compile(r"[省市县区镇乡村州旗盟]|分局|街道|社区")
@@ -705,9 +708,14 @@ _UNIT_SUFFIX = frozenset("省市县区镇乡村局委办厅处科股室年月日
 
 
 def _names_a_place(chunk: str, s: int, e: int) -> bool:
-    """True when ``chunk[s:e]`` is, or ends, a name (卫辉市, 民意乡未收到, 从化区)."""
-    return _PLACE_SUFFIX.match(chunk, e) is not None or chunk[s] in _UNIT_SUFFIX or \
-        chunk[e - 1] in "省市县区镇乡村州" and e - s > 1
+    """True when ``chunk[s:e]`` is, or ends, a place's name (卫辉市, 从化区), or begins
+    with a place's suffix (永泰县樟城镇: what follows 县 is another name)."""
+    return _PLACE_SUFFIX.match(chunk, e) is not None or chunk[s] in _PLACE_CHARS or \
+        chunk[e - 1] in _PLACE_CHARS and e - s > 1
+
+
+#: The suffixes of places' names.
+_PLACE_CHARS = frozenset("省市县区镇乡村州旗盟")
 
 
 def _noun_for_verb(written: str, fix: str) -> bool:
