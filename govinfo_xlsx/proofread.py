@@ -565,8 +565,9 @@ def _judge(chunk: str, s: int, e: int, term: str, how: str,
         # 也无因…: two words of grammar side by side are ordinary text, unless the
         # neighbours spell a lexicon phrase with the term (信息公开一是 → 公开意识).
         # Such garbage is still reported when the context leaves no doubt ("rescued").
-        # 按权责分工, 全旗中心工作: a domain word across the edge; 永泰县樟城镇: a name
-        crossed = _crosses_a_word(chunk, ws, we, _DomainWords(words)) or _names_a_place(chunk, ws, we)
+        # 按权责分工, 全旗中心工作: a domain word across the edge; 永泰县樟城镇, 民宗局: a name
+        crossed = _crosses_a_word(chunk, ws, we, _DomainWords(words))
+        named = _names_a_place(chunk, ws, we) or chunk[we - 1] in _ORGAN and we - ws > 1
         ordinary = _crosses_a_word(chunk, ws, we, words) or _inside_a_phrase(chunk, ws, we, lex) or \
             chunk[ws] in _UNIT_SUFFIX or any(ch in _ORGAN and ch not in fix for ch in written) or \
             written[0] in _NEGATION and fix[0] != written[0] or written[0] in _DEGREE or \
@@ -576,11 +577,11 @@ def _judge(chunk: str, s: int, e: int, term: str, how: str,
         # One keystroke away is weaker evidence: the term must also complete a lexicon
         # phrase with its neighbours (公开视屏 → 公开水平), and keep the syllables' shape.
         if how != "exact":
-            if ordinary or not (_plausible_slip(written, fix, how) and _completes_phrase(chunk, ws, we, fix, lex)):
+            if ordinary or crossed or named or not (_plausible_slip(written, fix, how) and _completes_phrase(chunk, ws, we, fix, lex)):
                 return None
             evidence = "near"
         else:
-            evidence = "crossed" if crossed else "rescued" if ordinary else "sound"
+            evidence = "named" if named else "crossed" if crossed else "rescued" if ordinary else "sound"
             if evidence in ("sound", "rescued") and len(written) > 1 and \
                     all(w != f for w, f in zip(written, fix, strict=False)) and \
                     not _completes_phrase(chunk, ws, we, fix, lex):
@@ -637,10 +638,12 @@ class Margin:
 #: garbage across whose edge a domain word runs; ``common`` the change of a very common
 #: character in a short term; ``split`` a window of another length than the term;
 #: ``reworded`` garbage of which every character differs from the term's, where the term
-#: completes no lexicon phrase.
+#: completes no lexicon phrase; ``named`` garbage that ends a name of a place or an office or
+#: begins after a place's suffix.
 MARGINS = {"word": Margin(8.0, -1.0, 0.0), "near": Margin(7.0, -1.0, 2.0), "sound": Margin(3.0, -1.0, 2.0),
            "rescued": Margin(9.0, -1.0, 3.0), "crossed": Margin(13.0, -1.0, 4.0), "common": Margin(10.0, -1.0, 4.0),
-           "split": Margin(10.0, -1.0, 4.0, leeway=0.0), "reworded": Margin(13.0, -1.0, 4.0)}
+           "split": Margin(10.0, -1.0, 4.0, leeway=0.0), "reworded": Margin(13.0, -1.0, 4.0),
+           "named": Margin(15.0, -1.0, 4.0)}
 
 
 class _DomainWords:
