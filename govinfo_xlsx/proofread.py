@@ -260,6 +260,7 @@ class _Lexicon:
     compounds_with: dict[str, tuple[str, ...]]  # term -> longer lexicon phrases that contain it
     longest: int
     dropped: dict[str, tuple[str, int, bool]]  # a lexicon term less a character -> (term, partner, head)
+    near_kept: frozenset[str]  # "<position><kept syllable>" of the keys of ``near``
 
 
 def prepare_index() -> dict[str, Any]:
@@ -310,7 +311,8 @@ def _lexicon() -> _Lexicon:
                     {k: tuple(v) for k, v in index["exact"].items()}, frozenset(index["prefixes"]),
                     {k: tuple(map(tuple, v)) for k, v in index["near"].items()},
                     frozenset(lexicon) | allowed, tuple(t for t in lexicon if len(t) >= 3), {},
-                    max(len(t) for t in lexicon), {k: (v[0], v[1], v[2]) for k, v in index["dropped"].items()})
+                    max(len(t) for t in lexicon), {k: (v[0], v[1], v[2]) for k, v in index["dropped"].items()},
+                    frozenset(k.split("|", 1)[0] for k in index["near"]))
 
 
 class _Words:
@@ -458,10 +460,12 @@ def find_typos(text: str) -> list[Typo]:
         chunk, base = run.group(), run.start()
         if _is_a_name(text, run.start(), run.end()):
             continue
+        # 6.2级地震, 12件已按要求: the run begins with the unit of a figure.
+        start = 1 if base > 0 and text[base - 1].isdigit() and chunk[0] in _MEASURE_WORDS else 0
         readings = [table.get(ch) or () for ch in chunk]
         first = [r[0] if r else "" for r in readings]
         n = len(chunk)
-        for s in range(n - 1):
+        for s in range(start, n - 1):
             # Pinyin spellings of chunk[s:e] that begin a target's pinyin, most common readings first.
             states = [r for r in readings[s] if r in prefixes]
             py = first[s]  # the most common readings only (for one keystroke away)
@@ -471,17 +475,23 @@ def find_typos(text: str) -> list[Typo]:
                     break
                 py += nxt[0]
                 states = [q for q in (st + r for st in states for r in nxt) if q in prefixes]
+                spelled = [t for q in states for t in exact.get(q, ())] if states else []
+                if not spelled and (e - s != 2 or len(py) < 5):
+                    if not states:
+                        break  # no target's pinyin begins so: no longer window can match
+                    continue
                 window = chunk[s:e]
+                if window in lex.targets or window in lex.allowed or window in lex.attested:
+                    continue
                 # Every target spelled so; those sharing more characters with the window first
                 # (收岛 is a slip for 收到 rather than for 受到).
-                hits = [(term, "exact") for term in dict.fromkeys(
-                    t for q in states for t in exact.get(q, ()) if abs(len(t) - (e - s)) <= 1 and t != window)]
-                hits.sort(key=lambda h: -sum(a == b for a, b in zip(window, h[0], strict=False)))
+                hits = [(term, "exact") for term in dict.fromkeys(spelled)
+                        if abs(len(term) - (e - s)) <= 1 and term != window]
+                if len(hits) > 1:
+                    hits.sort(key=lambda h: -sum(a == b for a, b in zip(window, h[0], strict=False)))
                 if not hits and e - s == 2 and len(py) >= 5:
                     near = _near(py, first[s:e], window, lex)
                     hits = [near] if near else []
-                if not hits or window in lex.targets or window in lex.allowed or window in lex.attested:
-                    continue
                 for hit in hits:
                     typo = _judge(chunk, s, e, *hit, lex)
                     if typo is not None:
@@ -497,6 +507,8 @@ def find_typos(text: str) -> list[Typo]:
     return sorted(taken, key=lambda t: t.start)
 
 
+#: Measure words that follow a figure (6.2级, 12件, 3个).
+_MEASURE_WORDS = frozenset("级件条个项次人家份篇期场万亿元台套名位户座批起例宗封轮")
 #: Quotation marks around a name.
 _QUOTES = {"“": "”", "「": "」", "『": "』", '"': '"', "‘": "’"}
 #: The longest quoted text taken for a name rather than for prose.
@@ -757,6 +769,8 @@ def _near(py: str, syllables: list[str], window: str, lex: _Lexicon) -> tuple[st
     and the target's share a one-letter deletion, or one is the other less a letter."""
     for i in (0, 1):
         kept, other = syllables[i], syllables[1 - i]
+        if f"{i}{kept}" not in lex.near_kept:
+            continue
         for key in (other, *(other[:k] + other[k + 1:] for k in range(len(other)))):
             for term, tpy in lex.near.get(f"{i}{kept}|{key}", ()):
                 if term != window:
@@ -912,6 +926,10 @@ _BARE_FIGURE = re.compile(
 _QUANTITY_BEFORE = re.compile(r"(?:[量数率额]|人次)(?:已|累计|共)?(?:达到|达|为|是|突破|超过|超|逾|近|约)?$")
 
 
+#: More figures of a list after a figure (、1664和2247条).
+_FIGURE_LIST = re.compile(r"[、，,和及与]\s*\d")
+
+
 def _bare_figures(text: str) -> list[Slip]:
     out = []
     for m in _BARE_FIGURE.finditer(text):
@@ -921,6 +939,8 @@ def _bare_figures(text: str) -> list[Slip]:
             continue  # 数量为0。, 关注量达到1382025: the figure is a value, not a count of things
         if text[m.end(1)] in "、." and (m.start(1) == 0 or text[m.start(1) - 1] in " \u3000\n\t（(：:。；;"):
             continue  # 情况 1、公开渠道: the number of an item in a list
+        if _FIGURE_LIST.match(text, m.end(1)):
+            continue  # 分别发布信息2433、1664和2247条: the measure word follows the last figure
         out.append(Slip("measure-word", m.start(1), m.end(1), m.group(1)))
     return out
 
@@ -1068,7 +1088,8 @@ def find_slips(text: str) -> list[Slip]:
     out: list[Slip] = []
     for run in _HAN.finditer(text):
         out.extend(_duplicates(run.group(), run.start()))
-        out.extend(_dropped(run.group(), run.start()))
+        if not _is_a_name(text, run.start(), run.end()):
+            out.extend(_dropped(run.group(), run.start()))  # “网留言”: a column's name
     for m in _DUP_PUNCT.finditer(text):
         out.append(Slip("duplicate", m.start(), m.end(), m.group(0)))
     out.extend(_dates(text))
