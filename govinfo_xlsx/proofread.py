@@ -729,8 +729,8 @@ def _names_a_place(chunk: str, s: int, e: int) -> bool:
         chunk[e - 1] in _PLACE_CHARS and e - s > 1
 
 
-#: The suffixes of places' names.
-_PLACE_CHARS = frozenset("省市县区镇乡村州旗盟")
+#: The suffixes of places' names (and of streets': 迅达路29号, 荣信路).
+_PLACE_CHARS = frozenset("省市县区镇乡村州旗盟路街")
 
 
 def _noun_for_verb(written: str, fix: str) -> bool:
@@ -834,7 +834,7 @@ _PLACE_END = frozenset("省市县区镇乡村")
 #: Grammar characters that end common words and begin phrases (作为为企业 is 作为 + 为企业).
 #: The weighted count from which a pair of characters counts as written in real prose.
 _PAIR_SEEN = 6.0
-_GRAMMAR_CHARS = frozenset("为的是在对与和及于以把被将向从由给让同跟就都也")
+_GRAMMAR_CHARS = frozenset("为的地得是在对与和及于以把被将向从由给让同跟就都也")
 
 
 def _duplicates(chunk: str, base: int) -> list[Slip]:
@@ -857,8 +857,8 @@ def _duplicates(chunk: str, base: int) -> list[Slip]:
             if unit in _NAME_END or (unit in _UNIT_SUFFIX or unit == "网") and starts_word:
                 continue  # 市市场监管局 is 市 (the city's) + 市场监管局; 民政局局办公室; the town 木镇镇;
                 # 政务网网站 is the website 政务网 + 网站
-            if unit in _GRAMMAR_CHARS and words.cls(chunk[i - 1:i + 1]) in ("c", "d"):
-                continue  # 作为为企业: 作为 + 为企业
+            if unit in _GRAMMAR_CHARS and any(words.cls(chunk[a:i + 1]) in ("c", "d") for a in range(max(0, i - 3), i)):
+                continue  # 作为为企业: 作为 + 为企业; 脚踏实地地把: 脚踏实地 + 地
             if unit not in _lexicon().function and unit not in _GRAMMAR_CHARS and unit not in _GRAMMAR:
                 # A content character doubled where no word ends in its first copy is
                 # reduplication or a name (层层抓落实、级级见成效; the mascot 蜜墩墩); where
@@ -1088,8 +1088,9 @@ def find_slips(text: str) -> list[Slip]:
     out: list[Slip] = []
     for run in _HAN.finditer(text):
         out.extend(_duplicates(run.group(), run.start()))
-        if not _is_a_name(text, run.start(), run.end()):
-            out.extend(_dropped(run.group(), run.start()))  # “网留言”: a column's name
+        # “网留言”: a column's name; 中华人民共和国政 府信息公开条例: a stray space, not a drop
+        if not _is_a_name(text, run.start(), run.end()) and not (run.start() > 0 and text[run.start() - 1] in " \u3000"):
+            out.extend(_dropped(run.group(), run.start()))
     for m in _DUP_PUNCT.finditer(text):
         out.append(Slip("duplicate", m.start(), m.end(), m.group(0)))
     out.extend(_dates(text))

@@ -288,6 +288,25 @@ def test_next_years_plans_are_not_a_wrong_year(tmp_path, fmt, book):
     "其中通过“悦读嵩明”平台推送信息。",
     "线上组织“政在问”视频直播4期。",
     "落实“免审即享”政策。",
+    "聚焦“优政、兴业、惠民”，推进政务公开。",
+    # Names of places, streets and offices, and offices speaking of themselves.
+    "地址：某县樟城镇县府路1号。",
+    "地址：某镇迅达路29号，联系电话见下。",
+    "2024年，我社在区政务网站公开信息12条。",
+    "领导小组下设办公室，由馆办公室负责日常工作。",
+    "民宗局政府信息公开平台运行平稳。",
+    # Regional and administrative words no word list has; reduplication; a figure's unit.
+    "将职责任务细化靠实，压实工作责任。",
+    "克服街道析置带来的人员和工作变动。",
+    "推动形成层层抓落实、级级见成效的工作合力。",
+    "“i某区-蜜墩墩”平台共发布推文10篇。",
+    "梳理编制本海关关区政府信息公开目录。",
+    "脚踏实地地把政务公开作为一项重要工作。",
+    "发布某县6.2级地震灾后重建信息12条。",
+    "（一）主动公开情况 1、公开渠道与数量。",
+    "微信公众号、微博、头条号分别发布信息2433、1664和2247条。",
+    "及时处理答复“网留言”，回复网民咨询。",
+    "贯彻落实《中华人民共和国政 府信息公开条例》。",
 ])
 def test_real_report_wording_raises_no_warning(sentence):
     assert find_typos(sentence) == []
