@@ -953,7 +953,8 @@ _LIST_MARK = re.compile(r"(?:^|(?<=[\n。；;：:，,]))\s*[0-9一二三四五�
 
 
 #: A web address: text in it or after it is not prose (网站(www.example.gov.cn).
-_URL = re.compile(r"\s*(?:https?://|www\.|[A-Za-z0-9-]+\.(?:gov|com|org|net|cn)\b)", re.IGNORECASE)
+_URL = re.compile(r"\s*(?:(?:网址|网站|链接)[:：]\s*)?(?:https?://|www\.|[A-Za-z0-9-]+\.(?:gov|com|org|net|cn)\b)",
+                  re.IGNORECASE)
 #: An opening bracket this close to the end of a text that runs into a web address was
 #: probably cut with the text (an excerpt, a cell pasted in part).
 _URL_TAIL = 30
