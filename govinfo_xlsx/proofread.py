@@ -579,7 +579,7 @@ def _judge(chunk: str, s: int, e: int, term: str, how: str,
         # Such garbage is still reported when the context leaves no doubt ("rescued").
         # 按权责分工, 全旗中心工作: a domain word across the edge; 永泰县樟城镇, 民宗局: a name
         crossed = _crosses_a_word(chunk, ws, we, _DomainWords(words))
-        named = _names_a_place(chunk, ws, we) or chunk[we - 1] in _ORGAN and we - ws > 1
+        named = _names_a_place(chunk, ws, we)
         ordinary = _crosses_a_word(chunk, ws, we, words) or _inside_a_phrase(chunk, ws, we, lex) or \
             chunk[ws] in _UNIT_SUFFIX or any(ch in _ORGAN and ch not in fix for ch in written) or \
             written[0] in _NEGATION and fix[0] != written[0] or written[0] in _DEGREE or \
@@ -604,9 +604,9 @@ def _judge(chunk: str, s: int, e: int, term: str, how: str,
                 evidence = "reworded"
     if len(written) == 2 and written[0] == written[1]:
         return None  # 层层抓落实、级级见成效: a doubled character is the duplicate rule's to judge
-    if len(written) != len(fix):
+    if len(written) != len(fix) and evidence not in ("named", "crossed"):
         # 羌胡啊 → 强化: the syllables were split otherwise; a shorter term reads likelier by
-        # its length alone, so such a suggestion needs a margin of its own.
+        # its length alone, so such a suggestion needs a margin of its own (or a name's).
         evidence = "split"
     changed = [w for w, f in zip(written, fix, strict=False) if w != f]
     if len(term) < 4 and len(written) == len(fix) and all(w in lex.function or w in _GRAMMAR for w in changed):
@@ -723,10 +723,10 @@ _UNIT_SUFFIX = frozenset("省市县区镇乡村局委办厅处科股室年月日
 
 
 def _names_a_place(chunk: str, s: int, e: int) -> bool:
-    """True when ``chunk[s:e]`` is, or ends, a place's name (卫辉市, 从化区), or begins
-    with a place's suffix (永泰县樟城镇: what follows 县 is another name)."""
+    """True when ``chunk[s:e]`` is, or ends, the name of a place or an office (卫辉市, 从化区,
+    迅达路, 民宗局), or begins with a place's suffix (永泰县樟城镇: what follows 县 is another name)."""
     return _PLACE_SUFFIX.match(chunk, e) is not None or chunk[s] in _PLACE_CHARS or \
-        chunk[e - 1] in _PLACE_CHARS and e - s > 1
+        e - s > 1 and (chunk[e - 1] in _PLACE_CHARS or chunk[e - 1] in _ORGAN)
 
 
 #: The suffixes of places' names (and of streets': 迅达路29号, 荣信路).
