@@ -382,9 +382,6 @@ class _LanguageModel:
 
     def count(self, pair: str) -> float:
         """How often (weighted) the two characters ``pair`` follow each other in the model's sources."""
-        return self._count(pair)
-
-    def _count(self, pair: str) -> float:
         h = zlib.crc32(pair.encode("utf-8"))
         i = bisect.bisect_left(self._keys, h)
         if i < len(self._keys) and self._keys[i] == h:
@@ -399,7 +396,7 @@ class _LanguageModel:
         if not ca or not ca[0]:
             return unigram
         total, types = ca[0], ca[1]
-        return max(self._count(a + b) - self._discount, 0.0) / total + self._discount * types / total * unigram
+        return max(self.count(a + b) - self._discount, 0.0) / total + self._discount * types / total * unigram
 
     def gain(self, chunk: str, s: int, e: int, term: str) -> tuple[float, float]:
         """How much likelier (natural log) ``chunk`` reads with ``term`` in place of
@@ -578,9 +575,10 @@ def _judge(chunk: str, s: int, e: int, term: str, how: str,
         # neighbours spell a lexicon phrase with the term (信息公开一是 → 公开意识).
         # Such garbage is still reported when the context leaves no doubt ("rescued").
         # 按权责分工, 全旗中心工作: a domain word across the edge; 永泰县樟城镇, 民宗局: a name
-        crossed = _crosses_a_word(chunk, ws, we, _DomainWords(words))
+        across = _word_across(chunk, ws, we, words)
+        crossed = across == "d"
         named = _names_a_place(chunk, ws, we)
-        ordinary = _crosses_a_word(chunk, ws, we, words) or _inside_a_phrase(chunk, ws, we, lex) or \
+        ordinary = across is not None or _inside_a_phrase(chunk, ws, we, lex) or \
             chunk[ws] in _UNIT_SUFFIX or any(ch in _ORGAN and ch not in fix for ch in written) or \
             written[0] in _NEGATION and fix[0] != written[0] or written[0] in _DEGREE or \
             len(written) > 2 and written[-1] in _SUFFIX and words.cls(written[:-1]) in ("c", "d") or \
@@ -620,12 +618,7 @@ def _judge(chunk: str, s: int, e: int, term: str, how: str,
     # both within the window and where it meets its neighbours (所列数局的统计 reads
     # better as 数据的, while 结合经信工作 does not read better as 精神工作).
     edges, inner = _language_model().gain(chunk, ws, we, fix)
-    need = MARGINS[evidence]
-    if edges + inner < need.total or len(written) > 1 and not (
-            edges >= need.edges and inner >= need.inner or
-            need.leeway and edges >= need.edges - need.leeway and inner >= need.inner + 6):
-        return None
-    if len(written) == 1 and edges < need.edges:
+    if not MARGINS[evidence].met(edges, inner, len(written)):
         return None
     return edges + inner, ws, we, written, fix
 
@@ -641,6 +634,16 @@ class Margin:
     inner: float
     #: How much worse the edges may read when the window gains 6 more inside than ``inner``.
     leeway: float = 2.0
+
+    def met(self, edges: float, inner: float, length: int) -> bool:
+        """Whether gains at the edges and inside a window of ``length`` characters reach the margin
+        (a single character has no inside: its edges alone must)."""
+        if edges + inner < self.total:
+            return False
+        if length == 1:
+            return edges >= self.edges
+        return edges >= self.edges and inner >= self.inner or \
+            bool(self.leeway) and edges >= self.edges - self.leeway and inner >= self.inner + 6
 
 
 #: By the kind of evidence: ``word`` a real word that completes a lexicon phrase with the
@@ -658,37 +661,31 @@ MARGINS = {"word": Margin(8.0, -1.0, 0.0), "near": Margin(7.0, -1.0, 2.0), "soun
            "named": Margin(15.0, -1.0, 4.0)}
 
 
-class _DomainWords:
-    """The domain words of ``words`` only."""
-
-    def __init__(self, words: _Words) -> None:
-        self._words = words
-
-    def cls(self, word: str) -> str | None:
-        return "d" if self._words.cls(word) == "d" else None
-
-
-def _crosses_a_word(chunk: str, s: int, e: int, words: _Words | _DomainWords) -> bool:
-    """True when a known word of two to four characters runs across ``s`` or ``e``: 以识别 is
-    以 + 识别, so 以识 is no slip for 意识.  A common two-character word counts only when the
-    text outside is not itself a word ending (starting) there: 公开心息 is 公开 + 心息,
-    whatever 开心 may be; a domain word or a longer one always counts (申请人无 is 申请人 + 无)."""
+def _word_across(chunk: str, s: int, e: int, words: _Words) -> str | None:
+    """``"d"`` when a domain word of two to four characters runs across ``s`` or ``e``
+    (按权责分工), ``"w"`` when another known word does (以识别 is 以 + 识别, so 以识 is no
+    slip for 意识), else None.  A common two-character word counts only when the text outside
+    is not itself a word ending (starting) there: 公开心息 is 公开 + 心息, whatever 开心 may
+    be; a domain word or a longer one always counts (申请人无 is 申请人 + 无)."""
     n = len(chunk)
+    spans = []  # (start, end, across the window's start)
     if 0 < s < n:
-        for a in range(max(0, s - 3), s):
-            for b in range(s + 1, min(n, a + 4) + 1):
-                cls = words.cls(chunk[a:b])
-                if cls and (cls == "d" or b - a >= 3 or not any(
-                        words.cls(chunk[c:s]) for c in range(max(0, s - 4), a + 1) if s - c >= 2)):
-                    return True
+        spans += [(a, b, True) for a in range(max(0, s - 3), s) for b in range(s + 1, min(n, a + 4) + 1)]
     if 0 < e < n:
-        for b in range(e + 1, min(n, e + 3) + 1):
-            for a in range(max(0, b - 4), e):
-                cls = words.cls(chunk[a:b])
-                if cls and (cls == "d" or b - a >= 3 or not any(
-                        words.cls(chunk[e:c]) for c in range(b, min(n, e + 4) + 1) if c - e >= 2)):
-                    return True
-    return False
+        spans += [(a, b, False) for b in range(e + 1, min(n, e + 3) + 1) for a in range(max(0, b - 4), e)]
+    found = None
+    for a, b, at_start in spans:
+        cls = words.cls(chunk[a:b])
+        if cls == "d":
+            return "d"
+        if cls and found is None:
+            if at_start:  # is the text before the window a word of its own?
+                outside = any(words.cls(chunk[c:s]) for c in range(max(0, s - 4), a + 1) if s - c >= 2)
+            else:  # is the text after it?
+                outside = any(words.cls(chunk[e:c]) for c in range(b, min(n, e + 4) + 1) if c - e >= 2)
+            if b - a >= 3 or not outside:
+                found = "w"
+    return found
 
 
 def _inside_a_phrase(chunk: str, s: int, e: int, lex: _Lexicon) -> bool:
@@ -718,8 +715,15 @@ _ORGAN = frozenset("局委厅办室处科股馆社院站队")
 _PLACE_SUFFIX = re.compile(r"[省市县区镇乡村州旗盟]|分局|街道|社区")
 
 
+#: The administrative suffixes a place name ends with (盐城市城市管理局 is 盐城市 + 城市管理局).
+_PLACE_END = frozenset("省市县区镇乡村")
+#: What ends a place's or an office's name: the same character may begin what follows
+#: (县民政局局办公室 is 民政局 + 局办公室, 木镇镇 is the town 木镇), so doubled it is no slip.
+_NAME_END = _PLACE_END | frozenset("局委办厅处科股室")
 #: A unit's own suffix (民意乡, 住建局, 2023年): a window starting with it begins after a name or a figure.
-_UNIT_SUFFIX = frozenset("省市县区镇乡村局委办厅处科股室年月日")
+_UNIT_SUFFIX = _NAME_END | frozenset("年月日")
+#: The suffixes of places' names (and of streets': 迅达路29号, 荣信路).
+_PLACE_CHARS = _PLACE_END | frozenset("州旗盟路街")
 
 
 def _names_a_place(chunk: str, s: int, e: int) -> bool:
@@ -728,9 +732,6 @@ def _names_a_place(chunk: str, s: int, e: int) -> bool:
     return _PLACE_SUFFIX.match(chunk, e) is not None or chunk[s] in _PLACE_CHARS or \
         e - s > 1 and (chunk[e - 1] in _PLACE_CHARS or chunk[e - 1] in _ORGAN)
 
-
-#: The suffixes of places' names (and of streets': 迅达路29号, 荣信路).
-_PLACE_CHARS = frozenset("省市县区镇乡村州旗盟路街")
 
 
 def _noun_for_verb(written: str, fix: str) -> bool:
@@ -826,11 +827,6 @@ _REDUPLICATED_VERBS = frozenset("研究 学习 讨论 商量 考虑 检查 休�
 #: Sentence punctuation typed twice (工作。。, 管理，。); …… and —— are single marks.
 _DUP_PUNCT = re.compile(r"[，。；、：,;][，。；、：]")
 _DUP = re.compile(r"([\u4e00-\u9fff]{1,4}?)\1")
-#: What ends a place's or an office's name: the same character may begin what follows
-#: (县民政局局办公室 is 民政局 + 局办公室, 木镇镇 is the town 木镇), so doubled it is no slip.
-_NAME_END = frozenset("省市县区镇乡村局委办厅处科股室")
-#: The administrative suffixes a place name ends with (盐城市城市管理局 is 盐城市 + 城市管理局).
-_PLACE_END = frozenset("省市县区镇乡村")
 #: Grammar characters that end common words and begin phrases (作为为企业 is 作为 + 为企业).
 #: The weighted count from which a pair of characters counts as written in real prose.
 _PAIR_SEEN = 6.0
